@@ -1,0 +1,103 @@
+"""The interface every search space implements.
+
+A space knows its architecture ids (strings: NB201's official cell string, NB101's
+official module hash), validates and canonicalises user-given ids, and builds, for each
+architecture, its adjacency tensor, its computational graph and its isomorphism class.
+Torch networks are built by :mod:`cbred.models` from the same ids.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
+
+import pandas as pd
+
+from cbred.graph import AdjacencyTensor, CompGraph, GraphBatch
+
+
+class SearchSpace(abc.ABC):
+    """A finite NAS search space whose architectures are identified by strings."""
+
+    #: Short name used in configs, caches and checkpoints.
+    name: ClassVar[str]
+    #: Node operation vocabulary of the computational graphs (with input and output).
+    node_vocab: ClassVar[tuple[str, ...]]
+
+    # -- ids -------------------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def ids(self) -> tuple[str, ...]:
+        """All architecture ids of the space, in a fixed order."""
+
+    @abc.abstractmethod
+    def canonical_id(self, arch: str) -> str:
+        """Validate ``arch`` and return its canonical spelling; ``ValueError`` if malformed."""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, arch: object) -> bool:
+        return arch in self._id_set
+
+    @property
+    def _id_set(self) -> frozenset[str]:
+        cached = self.__dict__.get("_ids_frozen")
+        if cached is None:
+            cached = self.__dict__["_ids_frozen"] = frozenset(self.ids)
+        return cached
+
+    def check_ids(self, archs: Iterable[str]) -> list[str]:
+        """Canonical ids of ``archs``; raises ``KeyError`` with examples for unknown ones."""
+        canonical = [self.canonical_id(a) for a in archs]
+        unknown = [a for a in canonical if a not in self]
+        if unknown:
+            raise KeyError(
+                f"{len(unknown)} architecture(s) not in space {self.name!r} "
+                f"({len(self)} architectures), e.g. {unknown[:3]}"
+            )
+        return canonical
+
+    def ids_from_table(self, frame: pd.DataFrame) -> pd.Series:
+        """Architecture id of every row of a benchmark table (column ``arch`` by default).
+
+        Spaces whose tables identify architectures otherwise override this.
+        """
+        if "arch" not in frame:
+            raise ValueError(
+                f"table has no 'arch' column to identify {self.name} architectures "
+                f"(columns: {list(frame.columns)})"
+            )
+        return frame["arch"]
+
+    # -- graphs ----------------------------------------------------------------------
+    @abc.abstractmethod
+    def adjacency_tensor(self, arch: str) -> AdjacencyTensor:
+        """Third-order adjacency tensor of ``arch`` (see :mod:`cbred.graph`)."""
+
+    def graph(self, arch: str) -> CompGraph:
+        """Computational graph (op-on-node DAG) of ``arch``."""
+        return self.adjacency_tensor(arch).project(self.node_vocab)
+
+    def graphs(self, archs: Sequence[str] | None = None) -> GraphBatch:
+        """Computational graphs of ``archs`` (default: the whole space) as a batch."""
+        archs = self.ids if archs is None else tuple(archs)
+        return GraphBatch.from_graphs([self.graph(a) for a in archs], ids=archs)
+
+    # -- isomorphism -----------------------------------------------------------------
+    @abc.abstractmethod
+    def isomorphism_class(self, arch: str) -> str:
+        """Canonical form shared by exactly the architectures that compute the same function."""
+
+    def isomorphism_classes(self, archs: Sequence[str] | None = None) -> pd.Series:
+        """Isomorphism class of each architecture, indexed by architecture id."""
+        archs = self.ids if archs is None else tuple(archs)
+        return pd.Series(
+            [self.isomorphism_class(a) for a in archs],
+            index=pd.Index(archs, name="arch"),
+            name="isomorph_class",
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} architectures)"

@@ -1,0 +1,44 @@
+"""Where cbred finds reference data and keeps its caches.
+
+Both locations can be overridden by environment variables, so that tests and CI can
+point them at temporary directories:
+
+``CBRED_DATA``
+    Directory of the public reference data (default: ``../shared/data`` next to the
+    project root).
+``CBRED_CACHE``
+    Directory of cbred's own caches (default: ``~/.cache/cbred``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+
+def reference_data_dir() -> Path:
+    """Directory of the read-only reference benchmark data (may not exist)."""
+    env = os.environ.get("CBRED_DATA")
+    return Path(env) if env else PROJECT_ROOT.parent / "shared" / "data"
+
+
+def reference_file(name: str) -> Path:
+    """Path of one reference data file; raises ``FileNotFoundError`` naming it if absent."""
+    path = reference_data_dir() / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"reference data file {name!r} not found in {path.parent} "
+            "(set CBRED_DATA to the directory that holds it)"
+        )
+    return path
+
+
+def cache_dir() -> Path:
+    """Directory of cbred's caches, created on first use."""
+    env = os.environ.get("CBRED_CACHE")
+    path = Path(env) if env else Path.home() / ".cache" / "cbred"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,66 @@
+"""Shared fixtures: reference data (skipped when absent), isolated caches, no W&B network."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from cbred.paths import reference_data_dir
+
+os.environ.setdefault("WANDB_MODE", "disabled")
+os.environ.setdefault("WANDB_SILENT", "true")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Caches go to a session temp dir unless CBRED_CACHE is set (CI may share one)."""
+    if "CBRED_CACHE" not in os.environ:
+        os.environ["CBRED_CACHE"] = str(tmp_path_factory.mktemp("cbred-cache"))
+    yield
+
+
+def reference(name: str):
+    """Path of a reference data file, or skip the test when it is absent."""
+    path = reference_data_dir() / name
+    if not path.exists():
+        pytest.skip(f"reference data {name} not available in {path.parent}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def nb201_csv():
+    return reference("nb201_cifar10.csv")
+
+
+@pytest.fixture(scope="session")
+def nb101_jsonl():
+    return reference("nb101_1k.jsonl")
+
+
+@pytest.fixture(scope="session")
+def nb101_zc_jsonl():
+    return reference("nb101_zc_proxies_500.jsonl")
+
+
+@pytest.fixture(scope="session")
+def nb201_space():
+    from cbred.data.nb201 import NB201Space
+
+    return NB201Space()
+
+
+@pytest.fixture(scope="session")
+def nb101_sample(nb101_jsonl):
+    from cbred.data.nb101 import NB101Space
+
+    return NB101Space.from_jsonl(nb101_jsonl)
+
+
+@pytest.fixture(scope="session")
+def nb101_enumeration():
+    """The whole NB101 space, enumerated once per session (about half a minute)."""
+    from cbred.data.nb101_enumeration import load_or_enumerate
+
+    return load_or_enumerate()
