@@ -351,7 +351,7 @@ class GraphBatch:
 
     def subset(self, index: Sequence[int] | np.ndarray) -> GraphBatch:
         """Batch of the graphs at ``index`` (positions)."""
-        index = np.asarray(index)
+        index = np.asarray(index, dtype=np.int64)
         ids = None if self.ids is None else tuple(self.ids[i] for i in index)
         return GraphBatch(self.ops[index], self.adjacency[index], self.vocab, ids)
 

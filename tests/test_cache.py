@@ -27,6 +27,13 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     assert not target.exists() and os.listdir(tmp_path) == []
 
 
+def test_atomic_files_get_the_usual_mode(tmp_path):
+    path = write_npy(np.zeros(2), tmp_path / "z.npy")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
 def test_parquet_and_npy_round_trip(tmp_path):
     frame = pd.DataFrame({"x": [1.0, 2.0]}, index=pd.Index(["a", "b"], name="arch"))
     assert pd.read_parquet(write_parquet(frame, tmp_path / "f.parquet")).equals(frame)

@@ -85,6 +85,7 @@ def test_graph_batch_round_trip_and_compaction():
     assert batch[0] == graphs[0] and batch[1] == graphs[1]
     assert batch.op_counts().tolist() == [[1, 0, 0, 1], [1, 1, 1, 1]]
     assert batch.subset([1]).ids == ("y",)
+    assert len(batch.subset([])) == 0
     other = CompGraph(ops=[0, 1], adjacency=[[0, 1], [0, 0]], vocab=("input", "output"))
     with pytest.raises(ValueError, match="different spaces"):
         GraphBatch.from_graphs([graphs[0], other])

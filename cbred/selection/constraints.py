@@ -1,0 +1,105 @@
+"""Constraints on the space, applied before the reduction (maximum params, FLOPs, latency).
+
+A constraint bounds one column of a table: of the TF-statistic table (``params``,
+``flops``) or of any other per-architecture table given by path (e.g. HW-NAS-Bench latency
+in ``nb201_hw_cifar10.csv``), read with :func:`cbred.data.benchmark.load_benchmark`.
+Architectures whose value is missing fail the constraint (a warning gives their count).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cbred.data.benchmark import load_benchmark
+from cbred.data.space import SearchSpace
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``min <= table[column] <= max`` for an architecture to stay in the space.
+
+    Parameters
+    ----------
+    column : str
+        Column to bound.
+    max, min : float or None
+        Bounds (inclusive); at least one.
+    table : path or None
+        Table holding ``column`` (CSV/parquet/JSON lines with an ``arch`` column); ``None``:
+        the TF-statistic table of the run.
+    missing_values : sequence of float
+        Sentinels of the table that mean "not measured" (e.g. ``-1``), treated as missing.
+    """
+
+    column: str
+    max: float | None = None
+    min: float | None = None
+    table: str | Path | None = None
+    missing_values: Sequence[float] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.max is None and self.min is None:
+            raise ValueError(f"constraint on {self.column!r} needs max or min")
+        if self.max is not None and self.min is not None and self.min > self.max:
+            raise ValueError(f"constraint on {self.column!r}: min {self.min} > max {self.max}")
+
+    def values(self, space: SearchSpace, tf_table: pd.DataFrame) -> pd.Series:
+        """The constrained column for every architecture of ``space`` (NaN if missing)."""
+        if self.table is None:
+            if self.column not in tf_table:
+                raise ValueError(
+                    f"constraint column {self.column!r} is not in the TF-statistic table "
+                    f"(columns: {list(tf_table.columns)}); give the table that holds it"
+                )
+            values = tf_table[self.column]
+        else:
+            values = load_benchmark(
+                self.table, space, columns=[self.column], missing_values=self.missing_values
+            )[self.column]
+        values = values.reindex(pd.Index(space.ids, name="arch")).astype(float)
+        if self.missing_values:
+            values = values.mask(values.isin(list(self.missing_values)))
+        return values
+
+    def mask(self, space: SearchSpace, tf_table: pd.DataFrame) -> pd.Series:
+        """Boolean Series over the space's ids: True where the constraint holds."""
+        values = self.values(space, tf_table)
+        missing = values.isna()
+        if missing.any():
+            warnings.warn(
+                f"constraint on {self.column!r}: {int(missing.sum())} architectures have no value "
+                "and are excluded",
+                stacklevel=2,
+            )
+        keep = ~missing
+        if self.max is not None:
+            keep &= values <= self.max
+        if self.min is not None:
+            keep &= values >= self.min
+        return keep
+
+
+def constraints_from_config(config: Mapping[str, Mapping] | None) -> list[Constraint]:
+    """Constraints from a mapping ``name -> {max, min, table, column}``.
+
+    ``column`` defaults to the name, so ``constraints.params.max=1.0`` bounds ``params``.
+    """
+    return [
+        Constraint(**{"column": name, **dict(spec)}) for name, spec in (config or {}).items()
+    ]
+
+
+def apply_constraints(
+    constraints: Sequence[Constraint], space: SearchSpace, tf_table: pd.DataFrame
+) -> pd.Series:
+    """True for the architectures of ``space`` that satisfy every constraint."""
+    keep = pd.Series(np.ones(len(space), dtype=bool), index=pd.Index(space.ids, name="arch"))
+    for constraint in constraints:
+        keep &= constraint.mask(space, tf_table)
+    return keep

@@ -1,0 +1,59 @@
+"""The tables of statistics: their layout, their metadata, the embedded NB201 table.
+
+A table is a DataFrame indexed by architecture id (index name ``arch``) with one column
+per statistic (the mean over repeats), ``<name>_std`` (standard deviation over repeats)
+and ``<name>_error`` (why a cell failed; its value is then NaN). The configuration that
+made it (space, probes, input source, repeats, seed, library versions) is stored as JSON
+in the parquet schema metadata under :data:`METADATA_KEY`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cbred.cache import atomic_write
+from cbred.paths import RESOURCES
+
+#: The embedded table: every NB201 cell at the default proxy configuration.
+TABLE_PATH = RESOURCES / "nb201_tfstats.parquet"
+#: Schema-metadata key of the configuration JSON.
+METADATA_KEY = b"cbred.tfstats"
+
+
+def load_table(path: str | Path | None = None) -> pd.DataFrame:
+    """A table of statistics (default: the embedded NB201 table, :data:`TABLE_PATH`).
+
+    The configuration that made it is in ``frame.attrs["tfstats"]`` (see
+    :func:`table_metadata`).
+    """
+    path = Path(path) if path is not None else TABLE_PATH
+    if not path.exists():
+        raise FileNotFoundError(
+            f"table of training-free statistics {path} does not exist "
+            "(regenerate it with `python -m cbred.tfstats.runner`, see its --help)"
+        )
+    frame = pd.read_parquet(path)
+    frame.attrs["tfstats"] = table_metadata(path)
+    return frame
+
+
+def table_metadata(path: str | Path | None = None) -> dict[str, Any]:
+    """The configuration recorded in a table file (empty dict when there is none)."""
+    path = Path(path) if path is not None else TABLE_PATH
+    metadata = pq.read_schema(path).metadata or {}
+    return json.loads(metadata[METADATA_KEY]) if METADATA_KEY in metadata else {}
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, metadata: dict[str, Any]) -> Path:
+    """Write ``frame`` with ``metadata`` (JSON) in the parquet schema, atomically."""
+    table = pa.Table.from_pandas(frame)
+    merged = dict(table.schema.metadata or {})
+    merged[METADATA_KEY] = json.dumps(metadata, sort_keys=True, default=str).encode()
+    table = table.replace_schema_metadata(merged)
+    return atomic_write(path, lambda tmp: pq.write_table(table, tmp))

@@ -1,0 +1,240 @@
+"""Experiment tracking: Weights & Biases (offline unless told otherwise) or nothing.
+
+``reduce.py`` and ``train.py`` build a tracker from the ``logger`` config group
+(``configs/logger/wandb.yaml`` or ``none.yaml``) and log, for every run: the resolved Hydra
+config flattened to ``"group/key"`` names plus the chosen option of every config group as
+``"choice/<group>"`` (so that the W&B dashboard groups runs by distance, clustering,
+selection); the metrics as the run summary; tables (``wandb.Table``); figures (PNG files).
+
+W&B runs offline unless ``logger.mode`` or the ``WANDB_MODE`` environment variable says
+otherwise, so nothing needs a network; ``wandb sync DIR`` uploads an offline run later. All
+the jobs of one Hydra multirun share one W&B group (the sweep directory), so that their
+runs are compared side by side.
+
+Usage::
+
+    tracker = start_tracking(cfg, job_type="reduce")
+    tracker.log_metrics(metrics)
+    tracker.log_table("clusters", clusters)
+    tracker.log_images(figure_paths)
+    tracker.finish()
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+#: Key prefix of the chosen option of every config group (``choice/distance``...).
+CHOICE = "choice"
+#: Key prefix of the logged figures (``plots/scatter_clusters``...).
+PLOTS = "plots"
+
+
+def flatten_config(config: DictConfig | Mapping, sep: str = "/") -> dict[str, Any]:
+    """Nested config -> ``{"distance/_target_": ..., "clustering/n_clusters": ...}``.
+
+    Interpolations are resolved; lists and empty mappings stay values.
+    """
+    if isinstance(config, DictConfig):
+        config = OmegaConf.to_container(config, resolve=True)
+    flat: dict[str, Any] = {}
+
+    def visit(node: Mapping, prefix: str) -> None:
+        for key, value in node.items():
+            name = f"{prefix}{sep}{key}" if prefix else str(key)
+            if isinstance(value, Mapping) and value:
+                visit(value, name)
+            else:
+                flat[name] = value
+
+    visit(config, "")
+    return flat
+
+
+def hydra_choices() -> dict[str, str]:
+    """Chosen option of every config group of the running Hydra app (empty outside one)."""
+    if not HydraConfig.initialized():
+        return {}
+    choices = HydraConfig.get().runtime.choices
+    return {group: option for group, option in choices.items()
+            if not group.startswith("hydra/") and option is not None}
+
+
+def sweep_group() -> str | None:
+    """The Hydra sweep directory in a multirun (one W&B group per sweep), else None."""
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        return str(HydraConfig.get().sweep.dir)
+    return None
+
+
+def _hydra_run_name() -> str | None:
+    """The job's overrides (``clustering=kmeans,distance=hellinger``) in a Hydra app."""
+    if HydraConfig.initialized():
+        return HydraConfig.get().job.override_dirname or None
+    return None
+
+
+def _hydra_output_dir() -> Path:
+    if HydraConfig.initialized():
+        return Path(HydraConfig.get().runtime.output_dir)
+    return Path.cwd()
+
+
+class Tracker:
+    """What ``reduce.py`` and ``train.py`` call; this base records nothing (``logger=none``).
+
+    A tracker is also a context manager that finishes the run on exit.
+    """
+
+    def start(self, config: DictConfig | Mapping, *, job_type: str) -> Tracker:
+        """Open the run and log the resolved ``config``; returns ``self``."""
+        return self
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None:
+        """Record final metrics (e.g. the ``metrics.json`` dict)."""
+
+    def log_table(self, key: str, frame: pd.DataFrame) -> None:
+        """Record a table (index included)."""
+
+    def log_images(self, images: Mapping[str, str | os.PathLike]) -> None:
+        """Record image files, ``{name: path}``."""
+
+    def lightning_logger(self):
+        """A Lightning logger for ``Trainer(logger=...)``; ``False`` means "no logger"."""
+        return False
+
+    def finish(self) -> None:
+        """Close the run."""
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.finish()
+
+
+class NullTracker(Tracker):
+    """No tracking (``configs/logger/none.yaml``)."""
+
+
+class WandbTracker(Tracker):
+    """Log a run to Weights & Biases.
+
+    Parameters
+    ----------
+    project : str
+        W&B project.
+    group : str, optional
+        W&B group; default: the Hydra sweep directory in a multirun (:func:`sweep_group`).
+    dir : path, optional
+        Parent of the ``wandb/`` directory; default: the Hydra run's output directory (the
+        current directory outside Hydra).
+    mode : {"offline", "online", "disabled"}, optional
+        Default: the ``WANDB_MODE`` environment variable if set, else ``"offline"``.
+    name : str, optional
+        Run name; default: the job's Hydra overrides.
+    entity : str, optional
+        W&B entity (user or team).
+    tags : list of str
+        Run tags.
+
+    Attributes
+    ----------
+    run_ : wandb.Run
+        The run, after :meth:`start`.
+    """
+
+    def __init__(self, *, project: str = "cbred", group: str | None = None,
+                 dir: str | os.PathLike | None = None, mode: str | None = None,
+                 name: str | None = None, entity: str | None = None,
+                 tags: list[str] | tuple[str, ...] = ()):
+        self.project = project
+        self.group = group
+        self.dir = dir
+        self.mode = mode
+        self.name = name
+        self.entity = entity
+        self.tags = tags
+
+    def start(self, config: DictConfig | Mapping, *, job_type: str) -> WandbTracker:
+        """Open the run and log the flattened, resolved ``config``; returns ``self``."""
+        import wandb
+
+        directory = Path(self.dir) if self.dir is not None else _hydra_output_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        self.run_ = wandb.init(
+            project=self.project,
+            entity=self.entity,
+            group=self.group or sweep_group(),
+            job_type=job_type,
+            name=self.name or _hydra_run_name(),
+            tags=list(self.tags),
+            dir=str(directory),
+            mode=self.mode or os.environ.get("WANDB_MODE") or "offline",
+            config={**flatten_config(config),
+                    **{f"{CHOICE}/{group}": option for group, option in hydra_choices().items()}},
+        )
+        return self
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None:
+        """Record final metrics (e.g. the ``metrics.json`` dict) in the run summary."""
+        self.run_.summary.update(dict(metrics))
+
+    def log_table(self, key: str, frame: pd.DataFrame) -> None:
+        """Log a DataFrame (index included as a column) as a ``wandb.Table``.
+
+        W&B keeps at most ``wandb.Table.MAX_ARTIFACT_ROWS`` rows (200,000): longer tables are
+        truncated with a warning.
+        """
+        import wandb
+
+        limit = wandb.Table.MAX_ARTIFACT_ROWS
+        if len(frame) > limit:
+            warnings.warn(f"table {key!r}: logging the first {limit:,} of {len(frame):,} rows "
+                          "(the W&B table limit)", stacklevel=2)
+            frame = frame.iloc[:limit]
+        self.run_.log({key: wandb.Table(dataframe=frame.reset_index())})
+
+    def log_images(self, images: Mapping[str, str | os.PathLike]) -> None:
+        """Log image files as ``plots/<name>`` (e.g. the dict of ``save_reduction_figures``)."""
+        import wandb
+
+        missing = [str(path) for path in images.values() if not Path(path).is_file()]
+        if missing:
+            raise FileNotFoundError(f"images to log do not exist: {missing}")
+        self.run_.log({f"{PLOTS}/{name}": wandb.Image(str(path)) for name, path in images.items()})
+
+    def lightning_logger(self):
+        """A Lightning ``WandbLogger`` writing into this run (for ``train.py``'s Trainer)."""
+        from pytorch_lightning.loggers import WandbLogger
+
+        return WandbLogger(experiment=self.run_)
+
+    def finish(self) -> None:
+        """Close the run; safe to call twice.
+
+        wandb-core may still be flushing the offline ``.wandb`` file when this returns; it is
+        complete at process exit or after ``wandb.teardown()``.
+        """
+        run = getattr(self, "run_", None)
+        if run is not None:
+            run.finish()
+            del self.run_
+
+
+def start_tracking(cfg: DictConfig, *, job_type: str) -> Tracker:
+    """Instantiate ``cfg.logger`` (no ``logger`` node: no tracking) and start it with ``cfg``."""
+    from hydra.utils import instantiate
+
+    logger = cfg.get("logger")
+    tracker = instantiate(logger) if logger is not None else NullTracker()
+    return tracker.start(cfg, job_type=job_type)

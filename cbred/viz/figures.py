@@ -1,0 +1,225 @@
+"""All the figures of one reduction, written as PNG files beside ``metrics.json``."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cbred.cache import atomic_write
+from cbred.viz.clusters import op_usage, stability_curve
+from cbred.viz.distributions import edf, histogram_by_cluster, histogram_selected_vs_full
+from cbred.viz.embedding import LAYOUTS, MAX_POINTS, get_layout, layout_2d, subsample
+from cbred.viz.scatter import scatter_categorical, scatter_numeric
+from cbred.viz.style import cluster_colors
+
+CLUSTER = "cluster"
+ACCURACY = "accuracy"
+
+#: The figures a sweep report shows for every run (file stems, in display order).
+KEY_FIGURES = ("scatter_clusters", "edf_accuracy", "op_usage", "stability")
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
+    """Write ``fig`` as a PNG atomically; returns the path."""
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
+
+
+def _file_stem(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_")
+
+
+def space_layout(
+    ids: pd.Index,
+    *,
+    coords: pd.DataFrame | None = None,
+    distance: np.ndarray | None = None,
+    embedding: np.ndarray | None = None,
+    method: str | None = None,
+    max_points: int = MAX_POINTS,
+    random_state: int = 0,
+) -> tuple[pd.DataFrame, str, str]:
+    """2-D coordinates of (a seeded subsample of) the architectures ``ids``.
+
+    Exactly one of: ``coords``, a 2-D layout already made (DataFrame indexed by arch id, two
+    columns; ``ids`` selects and orders its rows); ``distance``, an ``(n, n)`` matrix whose
+    rows are ``ids``; ``embedding``, an ``(n, d)`` array whose rows are ``ids``.
+
+    Returns
+    -------
+    coords : DataFrame
+        Index arch id (at most ``max_points`` rows), columns ``x`` and ``y``.
+    axis : str
+        Name of the axes (``"MDS"``, ``"t-SNE"``, ``"PC"``...).
+    caption : str
+        How the layout was made and how many architectures it shows.
+    """
+    given = {name: value for name, value in
+             (("coords", coords), ("distance", distance), ("embedding", embedding))
+             if value is not None}
+    if len(given) != 1:
+        raise ValueError(f"give exactly one of coords, distance, embedding; got {sorted(given)}")
+    ((kind, data),) = given.items()
+    ids = pd.Index(ids)
+    if kind == "coords":
+        missing = ids.difference(data.index)
+        if len(missing):
+            raise ValueError(f"{len(missing)} ids have no coordinates, e.g. {missing[0]!r}")
+        data, method, axis, how = data.loc[ids].to_numpy(), None, "dim", "given layout"
+    else:
+        data = np.asarray(data)
+        if len(data) != len(ids):
+            raise ValueError(f"the {kind} has {len(data)} rows for {len(ids)} ids")
+        method = method or ("mds" if kind == "distance" else "pca")
+        layout = get_layout(method)
+        if layout.input != ("distance" if kind == "distance" else "features"):
+            raise ValueError(f"layout {method!r} does not take a {kind}; choose one of "
+                             f"{[m for m, l in LAYOUTS.items() if l.input == layout.input]}")
+        axis, how = layout.axis, f"{method.upper()} of the {kind}"
+    keep = subsample(len(ids), max_points, random_state)
+    if kind == "distance":
+        values = layout_2d(data[np.ix_(keep, keep)], method, random_state=random_state)
+    elif kind == "embedding":
+        values = layout_2d(data[keep], method, random_state=random_state)
+    else:
+        values = data[keep]
+    shown = (f"{len(keep):,} of {len(ids):,} architectures shown (random subsample, seed "
+             f"{random_state})" if len(keep) < len(ids) else f"all {len(ids):,} architectures")
+    return pd.DataFrame(values, index=ids[keep], columns=["x", "y"]), axis, f"{how}; {shown}"
+
+
+def save_reduction_figures(
+    outdir: str | os.PathLike,
+    *,
+    clusters: pd.DataFrame,
+    selected_cluster,
+    stability: pd.DataFrame | None = None,
+    chosen: Mapping | None = None,
+    op_counts: pd.DataFrame | None = None,
+    coords: pd.DataFrame | None = None,
+    distance: np.ndarray | None = None,
+    embedding: np.ndarray | None = None,
+    layout_ids: Sequence | None = None,
+    layout: str | None = None,
+    accuracy: pd.Series | None = None,
+    baselines: Mapping[str, pd.Series] | None = None,
+    statistics: Sequence[str] | None = None,
+    max_points: int = MAX_POINTS,
+    random_state: int = 0,
+    dpi: int = 120,
+) -> dict[str, Path]:
+    """Write every figure of a reduction as ``outdir/<name>.png``.
+
+    Every input is optional except the cluster table; a figure whose inputs are absent is
+    skipped.
+
+    Parameters
+    ----------
+    outdir : path
+        Directory of the PNG files (created).
+    clusters : DataFrame
+        The cluster table (``clusters.csv``): index arch id, column ``"cluster"`` (label;
+        missing or negative = not clustered, e.g. cells filtered out by the Q+C variant) and
+        the TF statistics as numeric columns.
+    selected_cluster : label
+        The selected cluster (a value of ``clusters["cluster"]``).
+    stability : DataFrame, optional
+        The stability table (``StabilitySelection.stability_``): columns ``n_clusters``,
+        ``mean`` and optionally ``eta``, ``std``; empty or None: no stability curve.
+    chosen : mapping, optional
+        The configuration stability selection chose (``best_params_``, e.g.
+        ``{"n_clusters": 5, "eta": 0.5}``), starred on the stability curve.
+    op_counts : DataFrame, optional
+        Index arch id, one column per operation (counts per cell), e.g.
+        ``pd.DataFrame(graphs.op_counts(), index=graphs.ids, columns=graphs.vocab)``.
+    coords, distance, embedding : optional
+        At most one: a 2-D layout (DataFrame indexed by arch id, two columns); an ``(m, m)``
+        distance matrix; an ``(m, d)`` embedding, e.g. ``Representation.X``. None of them:
+        no scatterplot.
+    layout_ids : sequence of arch ids, optional
+        The architectures the ``m`` rows of ``distance`` / ``embedding`` are (e.g. the
+        clustered isomorphism-class representatives); default ``clusters.index``. Each
+        must be in ``clusters.index``; they are coloured by their cluster.
+    layout : {"mds", "tsne", "umap", "pca"}, optional
+        Layout method (default: ``"mds"`` for a distance, ``"pca"`` for an embedding).
+    accuracy : Series, optional
+        Accuracy per arch id (the benchmark; only for evaluation plots).
+    baselines : mapping name -> Series, optional
+        Accuracy of the baseline sub-spaces, e.g. ``{"quantiled": ..., "random": ...}``
+        (values per arch id), drawn on the EDF after ``full`` and ``selected``.
+    statistics : sequence of str, optional
+        TF-statistic columns to plot (default: every numeric column but ``"cluster"``).
+    max_points : int
+        Largest number of points of a scatterplot (a seeded random subsample beyond).
+    random_state : int
+        Seed of the subsample and of stochastic layouts.
+    dpi : int
+        Resolution of the PNG files.
+
+    Returns
+    -------
+    dict name -> Path
+        Names: ``scatter_clusters``, ``scatter_<statistic>``, ``scatter_accuracy``,
+        ``hist_<variable>_by_cluster``, ``hist_selected_vs_full``, ``edf_accuracy``,
+        ``op_usage``, ``stability`` (those whose inputs were given).
+    """
+    if CLUSTER not in clusters.columns:
+        raise ValueError(f"the cluster table lacks a {CLUSTER!r} column; has {list(clusters.columns)}")
+    labels = clusters[CLUSTER]
+    colors = cluster_colors(labels)
+    if selected_cluster not in colors:
+        raise ValueError(f"selected cluster {selected_cluster!r} is not one of {list(colors)}")
+    if statistics is None:
+        statistics = [c for c in clusters.select_dtypes("number").columns if c != CLUSTER]
+    unknown = [s for s in statistics if s not in clusters.columns]
+    if unknown:
+        raise ValueError(f"statistics {unknown} are not columns of the cluster table")
+    variables = clusters[list(statistics)].copy()
+    if accuracy is not None:
+        variables[ACCURACY] = accuracy.reindex(clusters.index)
+    selected = clusters.index[(labels == selected_cluster).to_numpy()]
+    outdir = Path(outdir)
+    figures: dict[str, Path] = {}
+
+    def emit(name: str, fig: Figure) -> None:  # written at once: one figure in memory at a time
+        figures[name] = save_figure(fig, outdir / f"{_file_stem(name)}.png", dpi)
+
+    if any(x is not None for x in (coords, distance, embedding)):
+        ids = clusters.index if layout_ids is None else pd.Index(layout_ids)
+        unknown = ids.difference(clusters.index)
+        if len(unknown):
+            raise ValueError(f"{len(unknown)} layout ids are not in the cluster table, "
+                             f"e.g. {unknown[0]!r}")
+        xy, axis, caption = space_layout(
+            ids, coords=coords, distance=distance, embedding=embedding,
+            method=layout, max_points=max_points, random_state=random_state)
+        emit("scatter_clusters", scatter_categorical(
+            xy.to_numpy(), labels.loc[xy.index], highlight=selected_cluster, axis=axis,
+            title="clusters", caption=caption))
+        for name in variables.columns:
+            emit(f"scatter_{name}", scatter_numeric(
+                xy.to_numpy(), variables.loc[xy.index, name], label=str(name), axis=axis,
+                title=str(name), caption=caption))
+
+    for name in variables.columns:
+        emit(f"hist_{name}_by_cluster", histogram_by_cluster(
+            variables[name], labels, label=str(name), highlight=selected_cluster))
+    if variables.shape[1]:
+        emit("hist_selected_vs_full", histogram_selected_vs_full(
+            variables, selected, color=colors[selected_cluster]))
+
+    if accuracy is not None:
+        full = variables[ACCURACY]
+        samples = {"full": full, "selected": full.loc[selected], **(baselines or {})}
+        emit("edf_accuracy", edf(samples, xlabel=ACCURACY, title="accuracy EDF",
+                                 styles={"selected": dict(color=colors[selected_cluster], lw=2.2)}))
+    if op_counts is not None:
+        emit("op_usage", op_usage(op_counts, labels, highlight=selected_cluster))
+    if stability is not None and not stability.empty:
+        emit("stability", stability_curve(stability, chosen=chosen))
+    return figures

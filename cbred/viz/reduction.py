@@ -1,0 +1,71 @@
+"""The figures of a :class:`~cbred.pipeline.Reduction`: its fields mapped onto
+:func:`~cbred.viz.figures.save_reduction_figures`' plain inputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from cbred.data.space import SearchSpace
+from cbred.viz.embedding import MAX_POINTS
+from cbred.viz.figures import save_reduction_figures
+
+
+def save_figures_of(
+    reduction,
+    space: SearchSpace,
+    outdir: str | os.PathLike,
+    *,
+    accuracy: pd.Series | None = None,
+    layout: str | None = None,
+    max_points: int = MAX_POINTS,
+    random_state: int = 0,
+) -> dict[str, Path]:
+    """Write every figure of ``reduction`` into ``outdir`` (see ``save_reduction_figures``).
+
+    The scatterplots lay out the distance's own view of the clustered units (its
+    embedding, or its matrix through MDS / t-SNE); the histograms, EDF and operation usage
+    cover every architecture of the reduction.
+
+    Parameters
+    ----------
+    reduction : Reduction
+        The result of :func:`cbred.pipeline.reduce_space`.
+    space : SearchSpace
+        The reduced space (for the operation counts of the computational graphs).
+    accuracy : Series, optional
+        Benchmark accuracy per arch; adds the accuracy scatter, histograms and EDF.
+    layout : {"mds", "tsne", "umap", "pca"}, optional
+        Dimensionality reduction (default: MDS for a matrix, PCA for an embedding).
+    """
+    clusters = reduction.clusters_table()
+    statistics = list(reduction.tf.columns)
+    graphs = space.graphs(list(reduction.archs))
+    op_counts = pd.DataFrame(graphs.op_counts(), index=pd.Index(graphs.ids), columns=graphs.vocab)
+    representation = reduction.representation
+    view = "distance" if representation.metric == "precomputed" else "embedding"
+    baselines = None
+    if accuracy is not None:
+        baselines = {
+            name: accuracy.reindex(reduction.subsets[name])
+            for name in ("quantiled", "random")
+            if name in reduction.subsets
+        }
+    return save_reduction_figures(
+        outdir,
+        clusters=clusters,
+        selected_cluster=reduction.selected_cluster,
+        stability=reduction.stability,
+        chosen=reduction.best_params,
+        op_counts=op_counts,
+        layout_ids=reduction.unit_ids,
+        layout=layout,
+        accuracy=accuracy,
+        baselines=baselines,
+        statistics=statistics,
+        max_points=max_points,
+        random_state=random_state,
+        **{view: representation.X},
+    )

@@ -1,0 +1,132 @@
+"""reduce.py through Hydra's compose API: the configs compose, run(cfg) writes the run directory."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.errors import MissingConfigException
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+
+from cbred.data.nb201 import NB201Space
+from cbred.paths import PROJECT_ROOT
+from reduce import run
+
+CONFIGS = str(PROJECT_ROOT / "configs")
+CONTRACT = ["n_archs", "n_clusters", "selected_cluster", "selected_size", "stability"]
+EVALUATION_CONTRACT = ["full/acc_mean", "selected/acc_mean", "selected/acc_std", "full/best_of_10",
+                       "selected/best_of_10", "quantiled/best_of_10", "random/best_of_10",
+                       "selected/top1pct_recall", "cluster_rank_tau"]
+
+
+@pytest.fixture(scope="module")
+def tf_path(tmp_path_factory):
+    """A synthetic TF table of all NB201 cells (the real one is cbred/resources/nb201_tfstats.parquet)."""
+    space = NB201Space()
+    rng = np.random.default_rng(0)
+    convs = np.isin(space.codes, [2, 3]).sum(axis=1)
+    table = pd.DataFrame(
+        {"ntk_cond": np.exp(-convs + rng.normal(0, 1, len(convs))), "linear_regions": convs + rng.normal(0, 1, len(convs)),
+         "naswot_v1": convs + rng.normal(0, 1, len(convs)), "naswot_v2": convs + rng.normal(0, 2, len(convs)),
+         "params": 0.1 * convs},
+        index=pd.Index(space.ids, name="arch"),
+    )
+    path = tmp_path_factory.mktemp("tfstats") / "tf.parquet"
+    table.to_parquet(path)
+    return path
+
+
+def _compose(tf_path, tmp_path, *overrides, hydra_config=False):
+    with initialize_config_dir(config_dir=CONFIGS, version_base="1.3"):
+        return compose(
+            "reduce",
+            overrides=[f"tfstats.path={tf_path}", f"output_dir={tmp_path}", "clustering.n_resamples=3",
+                       "clustering.param_grid.n_clusters=[3,4,5]", "logger=none", "plots.enabled=false",
+                       *overrides],
+            return_hydra_config=hydra_config,
+        )
+
+
+def test_default_run_writes_the_run_directory(tf_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    cfg = _compose(tf_path, tmp_path, "logger=wandb", f"logger.dir={tmp_path}", "plots.enabled=true")
+    assert cfg.space._target_.endswith("NB201Space") and cfg.dedup is True
+    metrics = run(cfg)
+    figures = {p.stem for p in tmp_path.glob("*.png")}
+    assert {"scatter_clusters", "stability", "op_usage", "hist_selected_vs_full"} <= figures
+    assert len(list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))) == 1
+    written = json.loads((tmp_path / "metrics.json").read_text())
+    assert list(written)[: len(CONTRACT)] == CONTRACT and written == pytest.approx(metrics)
+    assert metrics["n_archs"] == 15625 and metrics["n_clusters"] in (3, 4, 5)
+    assert not any(key in metrics for key in EVALUATION_CONTRACT)
+    clusters = pd.read_csv(tmp_path / "clusters.csv", index_col="arch")
+    selected = pd.read_csv(tmp_path / "selected.csv", index_col="arch")
+    assert len(clusters) == 15625 and len(selected) == metrics["selected_size"]
+    assert (clusters.loc[selected.index, "cluster"] == metrics["selected_cluster"]).all()
+    assert {"ntk_cond", "linear_regions", "naswot_v1", "naswot_v2"} <= set(clusters.columns)
+    saved = OmegaConf.load(tmp_path / "config.yaml")
+    assert saved.tfstats.path == str(tf_path) and saved.seed == 0
+
+
+@pytest.mark.data
+def test_benchmark_turns_on_the_evaluation(tf_path, tmp_path, nb201_csv):
+    metrics = run(_compose(tf_path, tmp_path, "benchmark=nb201_cifar10", "selection=median_rank_qc"))
+    assert set(EVALUATION_CONTRACT) <= set(metrics)
+    assert metrics["full/acc_mean"] == pytest.approx(87.06, abs=0.01)  # the published mean of all cells
+    assert metrics["selected/size"] == metrics["selected_size"] == metrics["quantiled/size"]
+    assert metrics["n_clustered_units"] == 3233  # Q+C: the best half of the 6,466 classes
+
+
+def test_bad_inputs_give_one_clear_error_each(tf_path, tmp_path, nb201_csv):
+    with pytest.raises(MissingConfigException, match="(?s)clustering/dbscan.*kmeans.*spectral"):
+        _compose(tf_path, tmp_path, "clustering=dbscan")
+    with pytest.raises(ValueError, match="has no column\\(s\\) \\['val_acc'\\]"):
+        run(_compose(tf_path, tmp_path, f"benchmark.path={nb201_csv}", "benchmark.metric=val_acc"))
+    with pytest.raises(ValueError, match="K=\\[7000\\] greater than the number of isomorphism classes"):
+        run(_compose(tf_path, tmp_path, "clustering.param_grid.n_clusters=[3,7000]"))
+    with pytest.raises(ValueError, match="no architecture of nb201 satisfies the constraints"):
+        run(_compose(tf_path, tmp_path, "+constraints.params.max=-1"))
+
+
+@pytest.mark.parametrize("clustering", ["kmeans", "spectral"])
+@pytest.mark.parametrize("selection", ["median_rank", "enrichment", "dominance", "median_rank_qc",
+                                       "enrichment_qc", "dominance_qc"])
+def test_every_option_composes_and_instantiates(tf_path, tmp_path, clustering, selection):
+    cfg = _compose(tf_path, tmp_path, f"clustering={clustering}", f"selection={selection}")
+    clusterer, chooser = instantiate(cfg.clustering), instantiate(cfg.selection)
+    assert clusterer.get_params()["estimator__random_state"] == cfg.seed
+    assert chooser.variant == ("QC" if selection.endswith("_qc") else "C")
+    assert chooser.score.func.__name__ == selection.removesuffix("_qc")
+
+
+def test_experiments_compose(tf_path, tmp_path):
+    grid = _compose(tf_path, tmp_path, "experiment=nb201_grid", hydra_config=True)
+    params = grid.hydra.sweeper.params
+    assert params.distance.split(",") == ["hellinger", "jensen_shannon", "sym_kl", "transformation"]
+    assert params.clustering == "kmeans,spectral"
+    assert grid.benchmark.metric == "test_acc"
+    edge = _compose(tf_path, tmp_path, "experiment=edge_gpu")
+    assert edge.constraints.edgegpu_latency.max == 4.0
+    nb101 = _compose(tf_path, tmp_path, "experiment=nb101")
+    assert nb101.space._target_.endswith("NB101Space.enumerated") and nb101.clustering.max_samples == 20000
+
+
+@pytest.mark.slow
+def test_two_by_two_multirun_writes_a_report_with_four_rows(tf_path, tmp_path):
+    import subprocess
+    import sys
+
+    sweep = tmp_path / "sweep"
+    command = [
+        sys.executable, str(PROJECT_ROOT / "reduce.py"), "-m",
+        "distance=hellinger,jensen_shannon", "clustering=kmeans,spectral",
+        f"tfstats.path={tf_path}", "clustering.n_resamples=2", "clustering.param_grid.n_clusters=[3,4]",
+        "logger=none", "plots.enabled=false", f"hydra.sweep.dir={sweep}",
+    ]
+    subprocess.run(command, check=True, capture_output=True, cwd=tmp_path, timeout=600)
+    report = (sweep / "report.md").read_text()
+    rows = [line for line in report.splitlines() if line.startswith("| [")]
+    assert len(rows) == 4 and (sweep / "report.html").exists()
+    assert sum("jensen_shannon" in row and "spectral" in row for row in rows) == 1

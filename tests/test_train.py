@@ -1,0 +1,79 @@
+"""train.py through Hydra's compose API: the configs compose, run(cfg) trains and writes the run directory."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+
+from cbred.distances.learned import LearnedDistance, load_encoder
+from cbred.paths import PROJECT_ROOT
+from train import run
+
+CONFIGS = str(PROJECT_ROOT / "configs")
+TINY = [
+    "logger=none",
+    "datamodule.n_anchors=30",
+    "datamodule.n_mutations=2",
+    "datamodule.n_random=2",
+    "datamodule.val_fidelity=[4,20]",
+    "datamodule.test_fidelity=[4,20]",
+    "datamodule.batch_size=10",
+    "datamodule.progress=false",
+    "encoder.hidden_channels=16",
+    "encoder.out_channels=8",
+    "encoder.num_layers=2",
+    "trainer.max_epochs=2",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+]
+
+
+def _compose(*overrides):
+    with initialize_config_dir(config_dir=CONFIGS, version_base="1.3"):
+        return compose("train", overrides=list(overrides))
+
+
+def test_default_config_composes():
+    cfg = _compose("output_dir=unused")
+    assert cfg.space._target_.endswith("NB201Space") and cfg.device == "auto"
+    assert cfg.datamodule.target._target_.endswith("GraphEditDistance") and cfg.datamodule.target.method == "exact"
+    assert cfg.logger._target_ == "cbred.tracking.WandbTracker" and cfg.trainer.accelerator == "auto"
+    assert cfg.callbacks.model_checkpoint.monitor == "val/spearman" == cfg.callbacks.early_stopping.monitor
+    assert set(cfg.reference) == {"hellinger", "jensen_shannon", "sym_kl"}
+    assert _compose("space=nb101", "output_dir=unused").space._target_.endswith("NB101Space.enumerated")
+
+
+@pytest.mark.slow
+def test_tiny_run_writes_checkpoint_fidelity_and_export(tmp_path):
+    export = tmp_path / "encoder.ckpt"
+    cfg = _compose(*TINY, f"output_dir={tmp_path / 'run'}", f"export={export}")
+    metrics = run(cfg)
+
+    run_dir = tmp_path / "run"
+    assert json.loads((run_dir / "metrics.json").read_text()) == pytest.approx(metrics)
+    assert (run_dir / "config.yaml").exists() and (run_dir / "checkpoints" / "best.ckpt").exists()
+    table = pd.read_csv(run_dir / "fidelity.csv", index_col="distance")
+    assert list(table.index) == ["learned", "hellinger", "jensen_shannon", "sym_kl"]
+    assert list(table.columns) == ["spearman", "recall@10", "pearson"]
+    assert table.loc["learned", "spearman"] == pytest.approx(metrics["test/spearman"], abs=1e-5)
+    assert -1 <= metrics["test/spearman"] <= 1 and 0 <= metrics["test/recall@10"] <= 1
+    assert metrics["n_train_pairs"] == 30 * 4 and metrics["epochs"] >= 1
+
+    # the export is what distance=learned reads: same embeddings as the full checkpoint, smaller
+    assert export.stat().st_size < (run_dir / "checkpoints" / "best.ckpt").stat().st_size
+    assert load_encoder(export).space == "nb201"
+    from cbred.data.nb201 import NB201Space
+
+    graphs = NB201Space().graphs(NB201Space().ids[:64])
+    np.testing.assert_array_equal(
+        LearnedDistance(checkpoint=export, cache=False).embed(graphs),
+        LearnedDistance(checkpoint=metrics["best_checkpoint"], cache=False).embed(graphs),
+    )
+
+
+def test_holdout_leaving_no_training_split_is_one_clear_error(tmp_path):
+    cfg = _compose(*TINY, f"output_dir={tmp_path}", "datamodule.holdout.val=0.6", "datamodule.holdout.test=0.4")
+    with pytest.raises(ValueError, match="leave no training split"):
+        run(cfg)

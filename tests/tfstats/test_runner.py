@@ -1,0 +1,182 @@
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+import cbred.tfstats.runner as runner
+from cbred.data.images import GaussianImages
+from cbred.data.nb201 import NB201Space
+from cbred.paths import PROJECT_ROOT
+from cbred.tfstats import UnknownNameError
+from cbred.tfstats.runner import Probe, compute_table, read_cache
+
+ZERO = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+STATS = ["naswot_v2", "snip", "params"]
+
+
+@pytest.fixture(scope="module")
+def space():
+    return NB201Space()
+
+
+@pytest.fixture(scope="module")
+def archs(space):
+    """Two isomorphism classes of two members each, and the all-zero cell."""
+    classes = space.isomorphism_classes()
+    sizes = classes.value_counts()
+    chosen = [c for c in sizes.index if sizes[c] >= 2 and "nor_conv" in c][:2]
+    members = [a for c in chosen for a in classes.index[classes == c][:2]]
+    return members + [ZERO]
+
+
+@pytest.fixture
+def probe():
+    return Probe(network={"C": 2, "N": 1}, inputs=GaussianImages(resolution=8), batch_size=4)
+
+
+def test_table_broadcasts_classes_records_failures_and_reuses_the_cache(space, archs, probe, tmp_path, monkeypatch):
+    table = compute_table(space, STATS, probe=probe, archs=archs, repeats=2, cache=tmp_path, progress=False)
+    assert list(table.index) == archs and table.index.name == "arch"
+    assert list(table.columns) == STATS + [f"{s}_std" for s in STATS] + [f"{s}_error" for s in STATS]
+    # isomorphic members share the invariant statistics; costs are per architecture
+    for i in (0, 2):
+        assert table["naswot_v2"].iloc[i] == table["naswot_v2"].iloc[i + 1]
+    for arch in archs:
+        network = runner.build_network("nb201", arch, C=2, N=1)
+        assert table.loc[arch, "params"] == sum(p.numel() for p in network.parameters()) / 1e6
+    assert (table["naswot_v2_std"].iloc[:4] > 0).all() and (table["params_std"] == 0).all()
+    # the zero cell: every code is equal, the kernel singular -> NaN + reason, run goes on
+    assert math.isnan(table.loc[ZERO, "naswot_v2"])
+    assert "singular" in table.loc[ZERO, "naswot_v2_error"]
+    assert table.loc[ZERO, "snip"] == 0.0 and table.loc[ZERO, "snip_error"] is None
+    meta = table.attrs["tfstats"]
+    assert meta["statistics"]["naswot_v2"]["probe"]["inputs"]["kind"] == "gaussian"
+    assert meta["statistics"]["naswot_v2"]["repeats"] == 2 and meta["statistics"]["params"]["repeats"] == 1
+    assert meta["n_isomorphism_classes"] == 3 and "torch" in meta["versions"]
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("cached rows were recomputed")
+
+    monkeypatch.setattr(runner, "evaluate", must_not_run)
+    again = compute_table(space, STATS, probe=probe, archs=archs, repeats=2, cache=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(again, table)
+
+
+def test_successive_runs_in_one_process_keep_each_others_rows(space, archs, probe, tmp_path):
+    first = compute_table(space, ["params"], probe=probe, archs=archs[:2], cache=tmp_path, progress=False)
+    second = compute_table(space, ["params"], probe=probe, archs=archs[2:4], cache=tmp_path, progress=False)
+    assert len(read_cache(tmp_path / "nb201")) == 4
+    both = compute_table(space, ["params"], probe=probe, archs=archs[:4], cache=tmp_path, progress=False)
+    pd.testing.assert_series_equal(both["params"], pd.concat([first, second])["params"])
+
+
+def test_unknown_statistic_lists_the_choices(space, probe, tmp_path):
+    with pytest.raises(UnknownNameError, match=r"unknown statistic 'nwot' \(choices: .*naswot_v2"):
+        compute_table(space, ["nwot"], probe=probe, archs=[ZERO], cache=tmp_path)
+    with pytest.raises(UnknownNameError, match="unknown statistic 'jacov'"):
+        compute_table(space, ["snip"], probe=probe, probes={"jacov": probe}, archs=[ZERO], cache=tmp_path)
+
+
+class NaNNetwork(nn.Module):
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 10, 3)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.conv(x)).mean(dim=(2, 3)) * float("nan")
+
+
+def test_a_network_that_produces_nan_gives_nan_and_the_reason(space, archs, probe, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "build_network", lambda *args, **kwargs: NaNNetwork())
+    table = compute_table(space, ["naswot_v1", "snip", "params"], probe=probe, archs=archs[:1], repeats=1,
+                          cache=tmp_path, progress=False)
+    for name in ("naswot_v1", "snip"):
+        assert math.isnan(table[name].iloc[0])
+        assert "FloatingPointError" in table[f"{name}_error"].iloc[0] and "not finite" in table[f"{name}_error"].iloc[0]
+    assert table["params"].iloc[0] == sum(p.numel() for p in NaNNetwork().parameters()) / 1e6
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_give_the_same_table(space, archs, probe, tmp_path):
+    single = compute_table(space, STATS, probe=probe, archs=archs, repeats=1, cache=tmp_path / "a", progress=False)
+    double = compute_table(space, STATS, probe=probe, archs=archs, repeats=1, cache=tmp_path / "b",
+                           processes=2, strategy="ddp_spawn", progress=False)
+    pd.testing.assert_frame_equal(single, double, check_like=False)
+    shards = list((tmp_path / "b" / "nb201").glob("*.parquet"))
+    assert len(shards) == 1  # both ranks' shards compacted into the run's file
+
+
+KILL_CONFIG = """
+defaults:
+  - _self_
+  - override hydra/job_logging: none
+  - override hydra/hydra_logging: none
+space: {_target_: cbred.data.nb201.NB201Space}
+statistics: [naswot_v2, snip, params]
+probe:
+  _target_: cbred.tfstats.runner.Probe
+  network: {C: 2, N: 1}
+  inputs: {_target_: cbred.data.images.GaussianImages, resolution: 8}
+  batch_size: 4
+probes: {}
+repeats: 1
+seed: 0
+archs_limit: 150
+device: cpu
+processes: 1
+num_nodes: 1
+strategy: auto
+cache: CACHE
+progress: false
+output: OUTPUT
+hydra: {output_subdir: null, run: {dir: .}}
+"""
+
+
+@pytest.mark.slow
+def test_sigkilled_run_restarts_without_losing_or_recomputing_rows(tmp_path):
+    (tmp_path / "conf").mkdir()
+    output = tmp_path / "table.parquet"
+    (tmp_path / "conf" / "kill.yaml").write_text(
+        KILL_CONFIG.replace("CACHE", str(tmp_path / "cache")).replace("OUTPUT", str(output))
+    )
+    shards = tmp_path / "cache" / "nb201"
+    command = [sys.executable, "-m", "cbred.tfstats.runner", "--config-dir", str(tmp_path / "conf"),
+               "--config-name", "kill"]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env.pop("CBRED_TFSTATS_RUN", None)
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        if shards.exists() and len(read_cache(shards)) >= 40:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, f"the run ended before it could be killed: {process.stderr.read()[-2000:]}"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    before = read_cache(shards)
+    assert len(before) >= 40 and not output.exists()
+
+    finished = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    table = pd.read_parquet(output)
+    assert len(table) == 150 and table["params"].notna().all()
+    after = read_cache(shards).set_index(["key", "arch"])
+    kept = before.set_index(["key", "arch"])
+    # no finished row lost, values unchanged
+    assert kept.index.isin(after.index).all()
+    np.testing.assert_array_equal(after.loc[kept.index, "mean"].to_numpy(), kept["mean"].to_numpy())
+    # none recomputed: the second run's own file holds only rows the first did not finish
+    (second,) = [f for f in shards.glob("run-*.parquet")]
+    new = pd.read_parquet(second).set_index(["key", "arch"])
+    assert len(new) > 0 and not new.index.isin(kept.index).any()

@@ -1,0 +1,54 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+
+from cbred.paths import PROJECT_ROOT
+from cbred.tfstats import STATISTICS, TABLE_PATH, load_table, table_metadata
+from cbred.tfstats.runner import Probe
+from cbred.tfstats.table import write_table
+from tests.conftest import reference
+
+RUNNER_CONFIGS = PROJECT_ROOT / "configs" / "tfstats_runner"
+
+
+def test_embedded_table_covers_every_nb201_cell(nb201_space):
+    table = load_table()
+    assert table.index.name == "arch" and len(table) == 15625
+    assert set(table.index) == set(nb201_space.ids)
+    names = list(STATISTICS.names())
+    assert set(names) <= set(table.columns)
+    assert {f"{n}_std" for n in names} | {f"{n}_error" for n in names} <= set(table.columns)
+    for name in names:  # a value, or NaN with its reason
+        assert (table[name].isna() == table[f"{name}_error"].notna()).all(), name
+        assert table[name].notna().mean() > 0.9, name
+    meta = table.attrs["tfstats"]
+    assert meta == table_metadata(TABLE_PATH)
+    assert meta["space"] == "nb201" and meta["n_isomorphism_classes"] == 6466
+    assert meta["statistics"]["naswot_v2"]["probe"]["network"] == {"C": 8, "N": 1}
+    assert {"torch", "numpy", "cbred"} <= set(meta["versions"])
+
+
+def test_write_and_load_round_trip(tmp_path):
+    frame = pd.DataFrame({"snip": [1.0, np.nan], "snip_error": [None, "boom"]},
+                         index=pd.Index(["a", "b"], name="arch"))
+    path = write_table(frame, tmp_path / "t.parquet", {"seed": 3})
+    loaded = load_table(path)
+    pd.testing.assert_frame_equal(loaded, frame)
+    assert loaded.attrs["tfstats"] == {"seed": 3}
+    with pytest.raises(FileNotFoundError, match="regenerate it"):
+        load_table(tmp_path / "absent.parquet")
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("name", ["proxy", "full"])
+def test_runner_configs_compose_and_instantiate(name):
+    reference("cifar10_sample.npz")
+    with initialize_config_dir(str(RUNNER_CONFIGS), version_base="1.3"):
+        cfg = compose(name)
+    probe = instantiate(cfg.probe)
+    assert isinstance(probe, Probe) and probe.inputs.describe()["kind"] == "npz"
+    assert all(n in STATISTICS for n in cfg.statistics)
+    probes = {k: instantiate(v) for k, v in cfg.probes.items()}
+    assert probes["linear_regions"].inputs.shape == (1, 3, 3)

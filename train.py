@@ -1,0 +1,94 @@
+"""Train the graph encoder of ``distance=learned``: ``python train.py [overrides]``.
+
+``run(cfg)`` is a pure function of the composed config (tests call it through Hydra's
+compose API); ``main`` only adds Hydra's command line. A run fits the encoder to the graph
+edit distance on training architectures, keeps the checkpoint with the best validation
+fidelity, measures the test fidelity of that checkpoint and of the reference
+(probabilistic) distances on held-out architectures, and writes into the run directory
+``checkpoints/best.ckpt``, ``fidelity.csv``, ``metrics.json`` and ``config.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import hydra
+import pytorch_lightning as pl
+import torch
+from hydra.utils import instantiate, to_absolute_path
+from omegaconf import DictConfig, OmegaConf
+
+from cbred.cache import atomic_write
+from cbred.data.pairs import GraphFeaturizer
+from cbred.distances.learned import LearnedDistance, export_encoder
+from cbred.models.metric_learner import fidelity_table
+from cbred.tracking import start_tracking
+
+log = logging.getLogger("train")
+
+
+def run(cfg: DictConfig) -> dict:
+    """Train, test, write the run directory; returns the metrics (also in ``metrics.json``)."""
+    started = time.perf_counter()
+    if cfg.num_threads is not None:
+        torch.set_num_threads(cfg.num_threads)
+    pl.seed_everything(cfg.seed, workers=True)
+    output_dir = Path(cfg.output_dir)
+    space = instantiate(cfg.space)
+    featurizer = GraphFeaturizer(tuple(space.node_vocab), **cfg.features)
+    # objects go into the partial, not through Hydra (which would turn the dataclass into a dict)
+    datamodule = instantiate(cfg.datamodule, _partial_=True, _convert_="all")(space=space, featurizer=featurizer)
+    encoder = instantiate(cfg.encoder, in_channels=featurizer.num_features)
+    model = instantiate(
+        cfg.model, encoder=encoder, space=space.name, vocab=featurizer.vocab, max_depth=featurizer.max_depth
+    )
+    callbacks = [instantiate(callback) for callback in cfg.callbacks.values()]
+    with start_tracking(cfg, job_type="train") as tracker:
+        trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=tracker.lightning_logger())
+        datamodule.setup("fit")  # the data first, so that seconds/fit is the training alone
+        prepared = time.perf_counter()
+        trainer.fit(model, datamodule=datamodule)
+        fitted = time.perf_counter()
+        best = trainer.checkpoint_callback.best_model_path
+        if not best:
+            raise RuntimeError("training ended before the first validation: no checkpoint was written")
+        test = trainer.test(model, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
+
+        references = {name: instantiate(conf, cache=False) for name, conf in cfg.get("reference", {}).items()}
+        distances = {"learned": LearnedDistance(checkpoint=best, device=cfg.device, cache=False), **references}
+        table = fidelity_table(distances, datamodule.test_set_, k=cfg.model.k)
+        metrics = {
+            **{key: float(value) for key, value in test.items()},
+            "best_checkpoint": best,
+            "best/val_spearman": float(trainer.checkpoint_callback.best_model_score),
+            "epochs": int(trainer.current_epoch),
+            "n_train_pairs": int(datamodule.train_set_.targets.size),
+            "seconds/data": round(prepared - started, 1),  # space, split, sampling, targets
+            "seconds/fit": round(fitted - prepared, 1),
+            **{f"reference/{name}/{column}": float(value)
+               for name, row in table.drop(index="learned").iterrows() for column, value in row.items()},
+        }
+        if cfg.export:
+            metrics["export"] = str(export_encoder(best, to_absolute_path(cfg.export)))
+        metrics["seconds/total"] = round(time.perf_counter() - started, 1)
+        tracker.log_table("fidelity", table)
+        tracker.log_metrics(metrics)
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(output_dir / "fidelity.csv", lambda tmp: table.to_csv(tmp))
+    atomic_write(output_dir / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=2) + "\n"))
+    OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    log.info("test fidelity on held-out architectures:\n%s\noutputs: %s", table.round(4), output_dir)
+    return metrics
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="train")
+def main(cfg: DictConfig) -> None:
+    run(cfg)
+
+
+if __name__ == "__main__":
+    main()
