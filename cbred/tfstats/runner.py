@@ -224,10 +224,23 @@ def cache_root(space: SearchSpace, root: str | Path | None = None) -> Path:
     return base / space.name
 
 
+def _read_whole(path: Path) -> pd.DataFrame:
+    """One parquet file through one open handle: a writer may replace the path meanwhile
+    (atomic rename), and reading it by path twice (footer, then pages) could mix two versions."""
+    with open(path, "rb") as handle:
+        return pd.read_parquet(handle)
+
+
 def read_cache(directory: str | Path, keys: Sequence[str] | None = None) -> pd.DataFrame:
     """Every cached row in ``directory`` (optionally only those of ``keys``), one per (key, arch)."""
-    files = sorted(Path(directory).glob("[!.]*.parquet"))
-    frames = [pd.read_parquet(f) for f in files]
+    for _ in range(10):
+        try:
+            frames = [_read_whole(f) for f in sorted(Path(directory).glob("[!.]*.parquet"))]
+            break
+        except FileNotFoundError:  # compaction replaced shards by a run file meanwhile: list again
+            continue
+    else:
+        raise RuntimeError(f"the TF-statistic cache {str(directory)!r} kept changing while being read")
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _COLUMNS})

@@ -180,3 +180,36 @@ def test_sigkilled_run_restarts_without_losing_or_recomputing_rows(tmp_path):
     (second,) = [f for f in shards.glob("run-*.parquet")]
     new = pd.read_parquet(second).set_index(["key", "arch"])
     assert len(new) > 0 and not new.index.isin(kept.index).any()
+
+
+def test_reading_the_cache_while_a_writer_rewrites_and_compacts_shards(tmp_path):
+    """The kill-resume test's monitor reads shards that a live run keeps replacing."""
+    import threading
+
+    from cbred.cache import write_parquet
+
+    def rows(n):
+        return pd.DataFrame({"key": ["k"] * n, "arch": [f"a{i}" for i in range(n)], "statistic": "s",
+                             "mean": np.arange(n, dtype=float), "std": 0.0, "repeats": 1, "error": None,
+                             "seconds": 0.0})
+
+    stop, seen, errors = threading.Event(), [], []
+
+    def write():
+        for n in range(1, 150):
+            write_parquet(rows(n), tmp_path / "shard-run-r0-00000.parquet")
+            if n % 50 == 0:  # what compact_cache does: the run file, then the shard goes
+                runner.compact_cache(tmp_path, "run")
+        stop.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    while not stop.is_set():
+        try:
+            seen.append(len(read_cache(tmp_path)))
+        except Exception as error:  # noqa: BLE001 (the test reports any failure)
+            errors.append(error)
+            break
+    writer.join()
+    assert not errors, errors
+    assert len(seen) > 20 and seen == sorted(seen)  # rows never vanish from a read
