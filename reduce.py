@@ -13,10 +13,9 @@ import logging
 from pathlib import Path
 
 import hydra
+import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-
-import pandas as pd
 
 from cbred.data.space import SearchSpace
 from cbred.paths import reference_file

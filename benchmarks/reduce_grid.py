@@ -24,7 +24,7 @@ import pandas as pd
 from hydra import compose, initialize_config_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from reduce import reduce_from_config  # noqa: E402  (the entry point's composition)
+from reduce import load_inputs, reduce_from_config  # noqa: E402  (the entry point's composition)
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 COLUMNS = {
@@ -46,11 +46,17 @@ COLUMNS = {
 }
 
 
+def grid(overrides: list[str]) -> dict[str, list[str]]:
+    """The sweep of ``experiment=nb201_grid`` (configs/experiment/nb201_grid.yaml), by group."""
+    cfg = compose("reduce", overrides=["experiment=nb201_grid", *overrides], return_hydra_config=True)
+    return {group: str(choices).split(",") for group, choices in cfg.hydra.sweeper.params.items()}
+
+
 def main(argv=None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--distances", nargs="+", default=["hellinger", "jensen_shannon", "sym_kl", "transformation"])
-    parser.add_argument("--clusterings", nargs="+", default=["kmeans", "spectral"])
-    parser.add_argument("--selections", nargs="+", default=["median_rank", "enrichment", "dominance", "median_rank_qc"])
+    parser.add_argument("--distances", nargs="+", help="default: the experiment's grid")
+    parser.add_argument("--clusterings", nargs="+", help="default: the experiment's grid")
+    parser.add_argument("--selections", nargs="+", help="default: the experiment's grid")
     parser.add_argument("--benchmark", default="nb201_cifar10", help="benchmark config (accuracy table)")
     parser.add_argument("--out", type=Path, default=None, help="CSV of all metrics")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run")
@@ -58,15 +64,18 @@ def main(argv=None) -> pd.DataFrame:
 
     rows = []
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-        for distance in args.distances:
-            for clustering in args.clusterings:
-                for selection in args.selections:
+        common = [f"benchmark={args.benchmark}", "output_dir=unused", *args.overrides]
+        sweep = grid(common)
+        # the space and the accuracy table are the same for every configuration: read once
+        space, accuracy = load_inputs(compose("reduce", overrides=common))
+        for distance in args.distances or sweep["distance"]:
+            for clustering in args.clusterings or sweep["clustering"]:
+                for selection in args.selections or sweep["selection"]:
                     cfg = compose("reduce", overrides=[
-                        f"distance={distance}", f"clustering={clustering}", f"selection={selection}",
-                        f"benchmark={args.benchmark}", "output_dir=unused", *args.overrides,
+                        f"distance={distance}", f"clustering={clustering}", f"selection={selection}", *common,
                     ])
                     start = time.perf_counter()
-                    metrics = reduce_from_config(cfg).metrics()
+                    metrics = reduce_from_config(cfg, space, accuracy).metrics()
                     row = {"distance": distance, "clustering": clustering, "selection": selection,
                            **metrics, "seconds": time.perf_counter() - start}
                     rows.append(row)

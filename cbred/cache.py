@@ -43,7 +43,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -52,14 +52,27 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    mask = os.umask(0)  # the only way to read it is to set it: once, at import
     os.umask(mask)
     return mask
+
+
+_UMASK = _umask()
 
 
 def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a DataFrame to parquet atomically."""
     return atomic_write(path, lambda tmp: frame.to_parquet(tmp))
+
+
+def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a parquet file that a writer may be replacing (:func:`atomic_write`).
+
+    Through one open handle: pyarrow opens a *path* twice (footer, then pages), and a
+    rename in between mixes two versions of the file.
+    """
+    with open(path, "rb") as handle:
+        return pd.read_parquet(handle)
 
 
 def write_npy(array: np.ndarray, path: str | os.PathLike) -> Path:

@@ -243,7 +243,7 @@ def evaluate(
         {name: edf(accuracy.reindex(ids).dropna(), grid) for name, ids in subsets.items()},
         index=pd.Index(grid, name="accuracy"),
     )
-    means = clustered.groupby(clustered).apply(lambda g: accuracy.reindex(g.index).mean())
+    means = accuracy.reindex(clustered.index).groupby(clustered.to_numpy()).mean()
     tau = _kendall(cluster_scores.reindex(means.index), means)
     return Evaluation(summary, curves, tau, metric=str(accuracy.name), budgets=tuple(budgets))
 

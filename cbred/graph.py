@@ -355,11 +355,44 @@ class GraphBatch:
         ids = None if self.ids is None else tuple(self.ids[i] for i in index)
         return GraphBatch(self.ops[index], self.adjacency[index], self.vocab, ids)
 
+    def rows(self) -> np.ndarray:
+        """``(N, V + V * V)`` int64 rows ``[ops | adjacency]``: equal rows are equal graphs
+        (with the same node order)."""
+        flat = self.adjacency.reshape(len(self), -1).astype(np.int64)
+        return np.concatenate([self.ops.astype(np.int64), flat], axis=1)
+
+    def one_hot_ops(self) -> np.ndarray:
+        """``(N, V, len(vocab))`` boolean one-hot node operations (all-false rows for padding)."""
+        return self.ops[:, :, None] == np.arange(len(self.vocab))[None, None, :]
+
     def op_counts(self) -> np.ndarray:
         """``(N, len(vocab))`` number of nodes per operation."""
-        onehot = self.ops[:, :, None] == np.arange(len(self.vocab))[None, None, :]
-        return onehot.sum(axis=1)
+        return self.one_hot_ops().sum(axis=1)
 
     def to_pyg(self) -> list[Data]:
         """One PyG ``Data`` per graph (see :meth:`CompGraph.to_pyg`)."""
         return [g.to_pyg() for g in self]
+
+
+def longest_paths(adjacency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Depth (longest path from a source) and height (longest path to a sink) of every node.
+
+    Parameters
+    ----------
+    adjacency : array of bool, shape (..., V, V)
+        Strictly upper-triangular adjacency matrices (nodes in topological order).
+
+    Returns
+    -------
+    depth, height : arrays of int64, shape (..., V)
+        Both depend on the graph only, not on the order of its nodes.
+    """
+    adjacency = np.asarray(adjacency, dtype=bool)
+    width = adjacency.shape[-1]
+    depth = np.zeros(adjacency.shape[:-1], dtype=np.int64)
+    height = np.zeros_like(depth)
+    for j in range(1, width):  # one sweep in topological order suffices for a DAG
+        depth[..., j] = np.where(adjacency[..., :j, j], depth[..., :j] + 1, 0).max(axis=-1)
+    for i in range(width - 2, -1, -1):
+        height[..., i] = np.where(adjacency[..., i, i + 1 :], height[..., i + 1 :] + 1, 0).max(axis=-1)
+    return depth, height

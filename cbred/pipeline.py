@@ -94,8 +94,6 @@ class Reduction:
     representation : Representation
         The distance's view of every unit, rows in the order of ``unit_ids``: an embedding
         or a distance matrix (for MDS / t-SNE / PCA plots).
-    clustered_units : Index
-        Units that were clustered (all of them but for Q+C).
     n_points : int
         Distinct points among them under the distance (what the clusterer saw).
     embedding : ndarray or None
@@ -124,13 +122,17 @@ class Reduction:
     best_params: dict
     stability_score: float
     representation: Representation
-    clustered_units: pd.Index
     n_points: int
     embedding: np.ndarray | None
     subsets: dict[str, pd.Index]
     evaluation: Evaluation | None = None
     timings: dict[str, float] = field(default_factory=dict)
     excluded: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def clustered_units(self) -> pd.Index:
+        """Units that were clustered (all of them but for Q+C)."""
+        return pd.Index(self.units[(self.labels >= 0).to_numpy()].unique(), name="unit")
 
     @property
     def selected(self) -> pd.Index:
@@ -231,12 +233,8 @@ def align_table(
     by :func:`cbred.data.benchmark.load_benchmark`.
     """
     frame = table if "arch" in table.columns else table.rename_axis("arch").reset_index()
-    absent = [c for c in columns if c not in frame.columns]
-    if absent:
-        raise ValueError(f"{name} has no column(s) {absent} (columns: {list(frame.columns)})")
-    with warnings.catch_warnings():  # rows missing from the table are reported as NaN below
-        warnings.simplefilter("ignore")
-        return load_benchmark(frame, space, columns=list(columns), reindex=True)
+    # rows missing from the table are reported as NaN statistics by the caller
+    return load_benchmark(frame, space, columns=list(columns), name=name).reindex(pd.Index(space.ids, name="arch"))
 
 
 def reduce_space(
@@ -354,7 +352,6 @@ def reduce_space(
         best_params=dict(getattr(clusterer, "best_params_", {"n_clusters": len(cluster_scores)})),
         stability_score=float(getattr(clusterer, "best_stability_", float("nan"))),
         representation=rep,
-        clustered_units=to_cluster,
         embedding=_unit_embedding(clusterer, point_of_unit),
         n_points=len(points),
         subsets=subsets,
@@ -409,7 +406,7 @@ def _score_clusters(
             "tf_rank": unit_rank.groupby(unit_labels).mean().reindex(scores.index),
         }
     )
-    table["eligible"] = table["size"] >= selection.min_size
+    table["eligible"] = selection.eligible(table["size"])
     table["rank"] = table["score"].rank(ascending=False, method="min").astype(int)
     table.index.name = "cluster"
     return table

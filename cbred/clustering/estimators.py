@@ -60,6 +60,15 @@ _THREADED_MIN_ROWS = 20_000
 _SCALE_SAMPLE = 1_000_000
 
 
+#: Distinct rows of an embedding, the row of each original row, and their multiplicities.
+_Distinct = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _distinct(embedding: np.ndarray) -> _Distinct:
+    rows, inverse, counts = np.unique(embedding, axis=0, return_inverse=True, return_counts=True)
+    return rows, inverse.ravel(), counts
+
+
 class _KMeansOnRepresentation(ClusterMixin, BaseEstimator):
     """Shared shape: ``_represent(X, n_components)`` then k-means on the result."""
 
@@ -101,15 +110,16 @@ class _KMeansOnRepresentation(ClusterMixin, BaseEstimator):
             raise ValueError(f"n_clusters must be >= 1, got {bad}")
         return n_clusters
 
-    def _kmeans(self, embedding: np.ndarray, n_clusters: int, random_state) -> tuple[KMeans, np.ndarray]:
-        """k-means of ``embedding``; returns the fitted KMeans and the labels of every row.
+    def _kmeans(self, distinct: _Distinct, n_clusters: int, random_state) -> tuple[KMeans, np.ndarray]:
+        """k-means of an embedding given by its :func:`_distinct` rows; returns the fitted
+        KMeans and the labels of every row of the embedding.
 
         Equal rows (architectures at distance 0, frequent under coarse feature maps) are
         clustered once with their multiplicity as ``sample_weight``: the same objective
         and the same k-means++ seeding distribution as on the repeated rows, in a
         fraction of the time.
         """
-        rows, inverse, counts = np.unique(embedding, axis=0, return_inverse=True, return_counts=True)
+        rows, inverse, counts = distinct
         if n_clusters > len(rows):
             raise ValueError(
                 f"n_clusters={n_clusters} greater than the number of distinct points ({len(rows)}): "
@@ -121,7 +131,7 @@ class _KMeansOnRepresentation(ClusterMixin, BaseEstimator):
         # OpenMP start-up costs more than it saves on small inputs (8x on 200 rows)
         with threadpool_limits(1 if len(rows) < _THREADED_MIN_ROWS else None):
             kmeans.fit(rows, sample_weight=counts)
-        return kmeans, kmeans.labels_[inverse.ravel()]
+        return kmeans, kmeans.labels_[inverse]
 
     def fit(self, X, y=None):
         """Cluster ``X``: features ``(n, d)`` or, with ``metric="precomputed"``, ``(n, n)`` distances."""
@@ -130,7 +140,7 @@ class _KMeansOnRepresentation(ClusterMixin, BaseEstimator):
         (k,) = self._check_n_clusters([self.n_clusters], X.shape[0])
         rng = check_random_state(self.random_state)
         embedding = self._represent(X, self._components_for(k), rng)
-        kmeans, self.labels_ = self._kmeans(embedding[:, : self._components_for(k)], k, rng)
+        kmeans, self.labels_ = self._kmeans(_distinct(embedding[:, : self._components_for(k)]), k, rng)
         self.embedding_ = embedding
         self.cluster_centers_ = kmeans.cluster_centers_
         self.inertia_ = float(kmeans.inertia_)
@@ -150,7 +160,8 @@ class _KMeansOnRepresentation(ClusterMixin, BaseEstimator):
         widths = [self._components_for(k) for k in ks]
         width = None if None in widths else max(widths)
         embedding = self._represent(X, width, rng)
-        return {k: self._kmeans(embedding[:, :w], k, rng)[1] for k, w in zip(ks, widths)}
+        distinct = {w: _distinct(embedding[:, :w]) for w in set(widths)}  # once per width, not per K
+        return {k: self._kmeans(distinct[w], k, rng)[1] for k, w in zip(ks, widths)}
 
 
 class MetricKMeans(_KMeansOnRepresentation):
@@ -342,7 +353,7 @@ def _gaussian_affinity(distances, eta: float, rng):
         # kNN is not symmetric: keep an edge when either end chose it.
         affinity = affinity.maximum(affinity.T)
         return affinity.tocsr(), sigma
-    affinity = np.asarray(distances, dtype=np.float64) / sigma
+    affinity = np.divide(distances, sigma, dtype=np.float64)  # one n x n allocation
     np.square(affinity, out=affinity)
     affinity *= -0.5
     np.exp(affinity, out=affinity)

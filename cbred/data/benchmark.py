@@ -52,6 +52,7 @@ def load_benchmark(
     duplicates: str = "error",
     missing_values: Sequence[float] = (),
     reindex: bool = False,
+    name: str | None = None,
 ) -> pd.DataFrame:
     """Load a metric table for ``space``, indexed by canonical architecture id.
 
@@ -72,6 +73,8 @@ def load_benchmark(
     reindex : bool
         Return one row per architecture of the space, in space order, NaN where the table
         has none (a warning gives the count).
+    name : str, optional
+        What error messages call the table (default: its path, or "table").
 
     Raises
     ------
@@ -83,7 +86,8 @@ def load_benchmark(
     """
     if duplicates not in DUPLICATE_POLICIES:
         raise ValueError(f"duplicates={duplicates!r}; choices: {', '.join(DUPLICATE_POLICIES)}")
-    name = "table" if isinstance(source, pd.DataFrame) else str(source)
+    if name is None:
+        name = "table" if isinstance(source, pd.DataFrame) else str(source)
     frame = source.copy() if isinstance(source, pd.DataFrame) else read_table(source)
     if frame.empty:
         raise ValueError(f"{name} has no rows")

@@ -27,9 +27,8 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 import numpy as np
@@ -45,10 +44,10 @@ from tqdm.auto import tqdm
 from cbred.cache import config_key, write_npy
 from cbred.data.space import SearchSpace
 from cbred.distances.base import Distance
-from cbred.distances.pairwise import batch_digest, concat_batches
-from cbred.graph import CompGraph, GraphBatch
+from cbred.distances.pairwise import batch_digest, concat_batches, process_pool
+from cbred.graph import CompGraph, GraphBatch, longest_paths
 from cbred.paths import cache_dir
-from cbred.tfstats.registry import Registry
+from cbred.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -57,30 +56,6 @@ SPLITS = ("train", "val", "test")
 
 
 # -- graphs as PyG batches --------------------------------------------------------------
-def longest_paths(adjacency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Depth (longest path from a source) and height (longest path to a sink) of every node.
-
-    Parameters
-    ----------
-    adjacency : array of bool, shape (..., V, V)
-        Strictly upper-triangular adjacency matrices (nodes in topological order).
-
-    Returns
-    -------
-    depth, height : arrays of int64, shape (..., V)
-        Both depend on the graph only, not on the order of its nodes.
-    """
-    adjacency = np.asarray(adjacency, dtype=bool)
-    width = adjacency.shape[-1]
-    depth = np.zeros(adjacency.shape[:-1], dtype=np.int64)
-    height = np.zeros_like(depth)
-    for j in range(1, width):  # one sweep in topological order suffices for a DAG
-        depth[..., j] = np.where(adjacency[..., :j, j], depth[..., :j] + 1, 0).max(axis=-1)
-    for i in range(width - 2, -1, -1):
-        height[..., i] = np.where(adjacency[..., i, i + 1 :], height[..., i + 1 :] + 1, 0).max(axis=-1)
-    return depth, height
-
-
 @dataclass(frozen=True)
 class GraphFeaturizer:
     """Node features of computational graphs, as one PyG batch.
@@ -205,10 +180,7 @@ def split_architectures(
 
 def _row_keys(graphs: GraphBatch) -> np.ndarray:
     """One hashable key per graph: equal keys are equal graphs (same node order)."""
-    rows = np.concatenate(
-        [graphs.ops, graphs.adjacency.reshape(len(graphs), -1).astype(np.int64)], axis=1
-    )
-    rows = np.ascontiguousarray(rows)
+    rows = np.ascontiguousarray(graphs.rows())
     return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
 
 
@@ -325,7 +297,6 @@ def pair_distances(
         raise ValueError(f"n_jobs must be a positive int or -1, got {n_jobs!r}")
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
-    features = np.asarray(distance.features(graphs))
     key = config_key(
         {
             "distance": distance.cache_config(),
@@ -338,6 +309,7 @@ def pair_distances(
     complete = folder.with_suffix(".npy")
     if cache and complete.exists():
         return np.load(complete)
+    features = np.asarray(distance.features(graphs))
     starts = range(0, len(pairs), chunk_size)
     results: dict[int, np.ndarray] = {}
     if cache:  # chunks an interrupted run finished
@@ -373,20 +345,13 @@ def _run_pair_tasks(distance: Distance, tasks: Mapping[int, tuple], workers: int
         for chunk, (first, second) in tasks.items():
             yield chunk, _pair_values(distance, first, second)
         return
-    # fork (as torch's DataLoader workers do) needs no importable __main__; spawn elsewhere
-    method = "fork" if "fork" in get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
+    with process_pool(workers) as pool:
         futures = {
-            pool.submit(_pair_job, distance, first, second): chunk
+            pool.submit(_pair_values, distance, first, second): chunk
             for chunk, (first, second) in tasks.items()
         }
         for future in as_completed(futures):
             yield futures[future], future.result()
-
-
-def _pair_job(distance: Distance, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    torch.set_num_threads(1)  # the processes already use the cores
-    return _pair_values(distance, first, second)
 
 
 def _pair_values(distance: Distance, first: np.ndarray, second: np.ndarray) -> np.ndarray:

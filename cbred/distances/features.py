@@ -40,31 +40,19 @@ import numpy as np
 from scipy import sparse
 
 from cbred.graph import GraphBatch
+from cbred.registry import Registry
 
 #: Feature-map classes by name.
-FEATURE_MAPS: dict[str, type[FeatureMap]] = {}
+FEATURE_MAPS: Registry[type[FeatureMap]] = Registry("feature map")
 
 
 def register_feature_map(cls: type[FeatureMap]) -> type[FeatureMap]:
     """Class decorator: add a feature map to :data:`FEATURE_MAPS` under ``cls.name``."""
-    name = getattr(cls, "name", None)
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"feature map {cls.__qualname__} has no name")
-    if name in FEATURE_MAPS:
-        raise ValueError(
-            f"feature map name {name!r} is already registered by "
-            f"{FEATURE_MAPS[name].__qualname__}"
-        )
-    FEATURE_MAPS[name] = cls
-    return cls
+    return FEATURE_MAPS.register(getattr(cls, "name", None))(cls)
 
 
 def make_feature_map(name: str, **params: Any) -> FeatureMap:
     """Feature map by name; ``KeyError`` listing the choices for an unknown one."""
-    if name not in FEATURE_MAPS:
-        raise KeyError(
-            f"unknown feature map {name!r} (choices: {', '.join(sorted(FEATURE_MAPS))})"
-        )
     return FEATURE_MAPS[name](**params)
 
 
@@ -85,11 +73,6 @@ class FeatureMap(abc.ABC):
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({params})"
-
-
-def _one_hot_ops(graphs: GraphBatch) -> np.ndarray:
-    """``(N, V, K)`` one-hot node operations (all-zero rows for padding)."""
-    return graphs.ops[:, :, None] == np.arange(len(graphs.vocab))[None, None, :]
 
 
 @register_feature_map
@@ -121,7 +104,7 @@ class EdgePairHistogram(FeatureMap):
     name = "edge_pair_histogram"
 
     def __call__(self, graphs: GraphBatch) -> sparse.csr_matrix:
-        onehot = _one_hot_ops(graphs).astype(np.float64)
+        onehot = graphs.one_hot_ops().astype(np.float64)
         pairs = np.einsum("nia,nij,njb->nab", onehot, graphs.adjacency.astype(np.float64), onehot)
         pairs = pairs.reshape(len(graphs), -1)
         disconnected = (pairs.sum(axis=1) == 0).astype(np.float64)[:, None]

@@ -116,9 +116,7 @@ def export_encoder(checkpoint: str | Path, path: str | Path) -> Path:
     content = torch.load(source, map_location="cpu", weights_only=True)
     keep = ("state_dict", "hyper_parameters", "pytorch-lightning_version", "epoch", "global_step")
     compact = {key: content[key] for key in keep if key in content}
-    path = atomic_write(Path(path), lambda tmp: torch.save(compact, tmp))
-    path.chmod(0o644)  # package data: readable by everyone (temporary files are private)
-    return path
+    return atomic_write(Path(path), lambda tmp: torch.save(compact, tmp))
 
 
 def _space_of_vocab(vocab: tuple[str, ...]) -> str:

@@ -94,11 +94,16 @@ def batch_digest(batch: GraphBatch) -> str:
     return digest.hexdigest()
 
 
-def cache_path(distance: Distance, graphs: GraphBatch, other: GraphBatch | None) -> Path:
-    """File of the cached matrix of ``distance`` between ``graphs`` and ``other``."""
+def cache_path(
+    distance: Distance, graphs: GraphBatch, other: GraphBatch | None, config: dict | None = None
+) -> Path:
+    """File of the cached matrix of ``distance`` between ``graphs`` and ``other``.
+
+    ``config``: ``distance.cache_config()`` when the caller has it (it may hash a file).
+    """
     key = config_key(
         {
-            "distance": distance.cache_config(),
+            "distance": distance.cache_config() if config is None else config,
             "vocab": list(graphs.vocab),
             "graphs": batch_digest(graphs),
             "other": None if other is None else batch_digest(other),
@@ -141,7 +146,8 @@ def pairwise_distances(
     ndarray of float32, shape (n, m)
     """
     check_batches(graphs, other)
-    path = cache_path(distance, graphs, other) if cache else None
+    config = distance.cache_config() if cache else None
+    path = cache_path(distance, graphs, other, config) if cache else None
     if path is not None and path.exists():
         log.info("loading %s distances from %s", distance.name, path)
         return np.load(path)
@@ -168,7 +174,7 @@ def pairwise_distances(
     )
     if path is not None:
         write_npy(result, path)
-        meta = {"config": distance.cache_config(), "vocab": graphs.vocab, "shape": result.shape}
+        meta = {"config": config, "vocab": graphs.vocab, "shape": result.shape}
         atomic_write(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(meta)))
         log.info("cached %s distances in %s", distance.name, path)
     return result
@@ -263,9 +269,7 @@ def _run_blocks(
         for rows, cols in tasks:
             yield _to_numpy(distance.block(x[rows], y[cols]))
         return
-    # fork (as torch's DataLoader workers do) needs no importable __main__; spawn elsewhere
-    method = "fork" if "fork" in get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
+    with process_pool(workers) as pool:
         jobs = (pool.submit(_block_job, distance, ux[rows], uy[cols]) for rows, cols in tasks)
         # keep at most 2 * workers blocks in flight so that memory stays bounded
         pending = [next(jobs) for _ in range(min(len(tasks), 2 * workers))]
@@ -277,8 +281,21 @@ def _run_blocks(
             yield future.result()
 
 
-def _block_job(distance: Distance, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` processes for distance computations, one torch thread each.
+
+    Started by fork where there is one (as torch's DataLoader workers are: no importable
+    ``__main__`` needed), by spawn elsewhere.
+    """
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_one_thread)
+
+
+def _one_thread() -> None:
     torch.set_num_threads(1)  # the processes already use the cores
+
+
+def _block_job(distance: Distance, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return _to_numpy(distance.block(torch.from_numpy(x), torch.from_numpy(y)))
 
 

@@ -44,7 +44,7 @@ from scipy.optimize import LinearConstraint, linear_sum_assignment, milp
 
 from cbred.distances.base import Distance
 from cbred.distances.costs import DEFAULT_PAIR_COSTS, EditCosts
-from cbred.graph import CompGraph, GraphBatch
+from cbred.graph import CompGraph, GraphBatch, longest_paths
 
 #: Stands for "forbidden" in assignment cost matrices (finite, so HiGHS/LSA stay happy).
 _FORBIDDEN = 1e9
@@ -192,7 +192,7 @@ def bipartite_ged(
     graph_adj = np.asarray(adjacency, dtype=np.float64)
     # per graph: degrees, depth and height, edge and node counts
     in_degree, out_degree = graph_adj.sum(1), graph_adj.sum(2)
-    depth, height = _depth_height(graph_adj > 0)
+    depth, height = (a.astype(np.float64) for a in longest_paths(graph_adj > 0))
     real = ops >= 0
     edge = costs.edge_indel
     everything = costs.node_indel * real.sum(1) + edge * graph_adj.sum((1, 2))
@@ -251,23 +251,6 @@ def _assign(cost: np.ndarray, valid: np.ndarray) -> np.ndarray:
     matrix[:, :, width:] = np.where(np.eye(width, dtype=bool), 0.0, _FORBIDDEN)
     target = np.array([linear_sum_assignment(m)[1] for m in matrix])  # the per-pair loop
     return (target[:, :, None] == np.arange(width)).astype(np.float64)
-
-
-def _depth_height(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Longest path from node 0 to every node and from every node to a sink (padded DAGs).
-
-    Shapes
-    ------
-    edges : (G, V, V) bool, topologically ordered -> (G, V), (G, V)
-    """
-    n_graphs, width, _ = edges.shape
-    depth = np.zeros((n_graphs, width))
-    height = np.zeros((n_graphs, width))
-    for j in range(1, width):
-        depth[:, j] = np.max(np.where(edges[:, :j, j], depth[:, :j] + 1, 0), axis=1)
-    for i in range(width - 2, -1, -1):
-        height[:, i] = np.max(np.where(edges[:, i, i + 1 :], height[:, i + 1 :] + 1, 0), axis=1)
-    return depth, height
 
 
 def _method_bipartite(distance, ops, adjacency, first, second, costs) -> np.ndarray:
@@ -385,9 +368,8 @@ class GraphEditDistance(Distance):
         ------
         graphs : N graphs of width V -> (N, V + V * V) int64
         """
-        self.vocab_ = graphs.vocab  # the vocabulary of the cost model, for block()
-        flat = graphs.adjacency.reshape(len(graphs), -1).astype(np.int64)
-        return np.concatenate([graphs.ops, flat], axis=1)
+        self.costs_ = self.costs(graphs.vocab)  # the cost model of these graphs, for block()
+        return graphs.rows()
 
     def block_bytes(self, n_features: int) -> int:
         width = _width(n_features)
@@ -411,7 +393,7 @@ class GraphEditDistance(Distance):
         rank = np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
         swap = rank[first] > rank[second]
         first[swap], second[swap] = second[swap], first[swap]
-        values = METHODS[self.method](self, ops, adjacency, first, second, self.costs(self.vocab_))
+        values = METHODS[self.method](self, ops, adjacency, first, second, self.costs_)
         return torch.from_numpy(values.reshape(len(x), len(y)))
 
 

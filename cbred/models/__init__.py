@@ -13,7 +13,7 @@ from typing import Any
 
 from torch import nn
 
-from cbred.tfstats.registry import Registry
+from cbred.registry import Registry
 
 #: Network builders by space name: ``builder(arch, space=None, **config) -> nn.Module``.
 NETWORKS: Registry[Callable[..., nn.Module]] = Registry("network")
@@ -28,7 +28,6 @@ def _nb201(arch: str, space: Any = None, **config: Any) -> nn.Module:
 
 @NETWORKS.register("nb101")
 def _nb101(arch: Any, space: Any = None, **config: Any) -> nn.Module:
-    from cbred.data.nb101 import Spec
     from cbred.models.nb101_net import NB101Network
 
     if isinstance(arch, str):
@@ -38,9 +37,7 @@ def _nb101(arch: Any, space: Any = None, **config: Any) -> nn.Module:
                 "that knows it (the channel split depends on the vertex order of the spec)"
             )
         arch = space.spec(arch)
-    if not isinstance(arch, Spec):
-        raise TypeError(f"NB101 cell must be a Spec or a module hash, got {type(arch).__name__}")
-    return NB101Network(arch, **config)
+    return NB101Network(arch, **config)  # checks that arch is a Spec
 
 
 def build_network(space_name: str, arch: Any, **config: Any) -> nn.Module:

@@ -58,14 +58,13 @@ class Constraint:
                     f"(columns: {list(tf_table.columns)}); give the table that holds it"
                 )
             values = tf_table[self.column]
-        else:
+            if self.missing_values:
+                values = values.mask(values.isin(list(self.missing_values)))
+        else:  # load_benchmark turns the sentinels into NaN
             values = load_benchmark(
                 self.table, space, columns=[self.column], missing_values=self.missing_values
             )[self.column]
-        values = values.reindex(pd.Index(space.ids, name="arch")).astype(float)
-        if self.missing_values:
-            values = values.mask(values.isin(list(self.missing_values)))
-        return values
+        return values.reindex(pd.Index(space.ids, name="arch")).astype(float)
 
     def mask(self, space: SearchSpace, tf_table: pd.DataFrame) -> pd.Series:
         """Boolean Series over the space's ids: True where the constraint holds."""

@@ -68,10 +68,14 @@ class ClusterSelection:
         n_keep = math.ceil(self.quantile * len(tf_rank))
         return tf_rank.rank(ascending=False, method="first") <= n_keep
 
+    def eligible(self, sizes: pd.Series) -> pd.Series:
+        """True for the clusters of at least ``min_size`` architectures (``sizes`` in cells)."""
+        return sizes >= self.min_size
+
     def choose(self, scores: pd.Series, sizes: pd.Series) -> int:
         """Id of the best-scoring cluster among those with at least ``min_size`` architectures."""
         sizes = sizes.reindex(scores.index).fillna(0)
-        eligible = scores[sizes >= self.min_size]
+        eligible = scores[self.eligible(sizes)]
         if eligible.empty:
             raise ValueError(
                 f"no cluster has at least min_size={self.min_size} architectures (largest: "

@@ -20,8 +20,9 @@ flops          multiply-adds per image (millions)                 higher
 :mod:`cbred.tfstats.runner` computes tables.
 """
 
+from cbred.registry import UnknownNameError
 from cbred.tfstats import cost, naswot, saliency, tenas  # noqa: F401  (registration)
-from cbred.tfstats.registry import STATISTICS, Statistic, UnknownNameError, direction, statistic
+from cbred.tfstats.registry import STATISTICS, Statistic, direction, statistic
 from cbred.tfstats.table import TABLE_PATH, load_table, table_metadata
 
 __all__ = [

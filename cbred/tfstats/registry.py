@@ -1,7 +1,6 @@
-"""Registries: names -> objects, filled by decorators, strict about names.
+"""The registry of training-free statistics.
 
-A :class:`Registry` rejects a duplicate registration and an unknown look-up with a
-message that lists the registered choices. :data:`STATISTICS` holds every training-free
+:data:`STATISTICS` (a :class:`cbred.registry.Registry`) holds every training-free
 statistic as a :class:`Statistic` (its function and how to read it); the statistic
 families (:mod:`cbred.tfstats.cost`, :mod:`~cbred.tfstats.naswot`,
 :mod:`~cbred.tfstats.saliency`, :mod:`~cbred.tfstats.tenas`) register into it when
@@ -11,75 +10,12 @@ needs to know about a statistic is an attribute of its entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from torch import nn
 
-T = TypeVar("T")
-
-
-class UnknownNameError(KeyError):
-    """A name that is not in a registry (message lists the choices)."""
-
-    def __str__(self) -> str:  # KeyError would print the repr of the message
-        return str(self.args[0])
-
-
-class Registry(Generic[T]):
-    """Named objects, registered once each.
-
-    Parameters
-    ----------
-    kind : str
-        What the registry holds, used in error messages ("statistic", "network").
-    """
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._entries: dict[str, T] = {}
-
-    def register(self, name: str) -> Callable[[T], T]:
-        """Decorator that registers its argument under ``name`` and returns it unchanged."""
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"{self.kind} name must be a non-empty string, got {name!r}")
-
-        def add(obj: T) -> T:
-            if name in self._entries:
-                raise ValueError(
-                    f"{self.kind} {name!r} is already registered "
-                    f"(registered: {', '.join(self._entries)})"
-                )
-            self._entries[name] = obj
-            return obj
-
-        return add
-
-    def __getitem__(self, name: str) -> T:
-        try:
-            return self._entries[name]
-        except (KeyError, TypeError):
-            raise UnknownNameError(
-                f"unknown {self.kind} {name!r} (choices: {', '.join(sorted(self._entries))})"
-            ) from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._entries
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def names(self) -> tuple[str, ...]:
-        """Registered names, in registration order."""
-        return tuple(self._entries)
-
-    def __repr__(self) -> str:
-        return f"Registry({self.kind!r}: {', '.join(self._entries)})"
-
+from cbred.registry import Registry
 
 #: A statistic function: ``fn(network, batch) -> float``.
 StatisticFn = Callable[[nn.Module, "ImageBatch"], float]  # noqa: F821 (forward reference)

@@ -44,7 +44,7 @@ from pytorch_lightning.callbacks import BasePredictionWriter
 from torch.utils.data import DataLoader, Dataset
 
 import cbred
-from cbred.cache import config_key, write_parquet
+from cbred.cache import config_key, read_parquet, write_parquet
 from cbred.data.images import ImageSource
 from cbred.data.space import SearchSpace
 from cbred.device import resolve_device
@@ -98,7 +98,6 @@ class Plan:
     statistics: tuple[Statistic, ...]
     probes: dict[str, Probe]
     repeats: dict[str, int]
-    stochastic: dict[str, bool]
     keys: dict[str, str]
     seed: int
     run_id: str = field(default_factory=lambda: os.environ.get(_RUN_ENV) or uuid.uuid4().hex[:12])
@@ -147,8 +146,7 @@ def make_plan(
         )
         for s in resolved
     }
-    stochastic = {s.name: s.stochastic for s in resolved}
-    return Plan(space, resolved, chosen, counts, stochastic, keys, int(seed))
+    return Plan(space, resolved, chosen, counts, keys, int(seed))
 
 
 # -- evaluation of one architecture ---------------------------------------------------
@@ -185,6 +183,7 @@ def evaluate(plan: Plan, arch: str, names: Sequence[str], device: torch.device) 
                 except Exception as error:
                     errors[s.name] = f"repeat {r}: {_reason(error)}"
                 seconds[s.name] += setup + time.perf_counter() - start
+    stochastic = {s.name: s.stochastic for s in plan.statistics}  # the plan's own entries
     rows = []
     for name in names:
         ok = np.asarray(values[name], dtype=float)
@@ -195,7 +194,7 @@ def evaluate(plan: Plan, arch: str, names: Sequence[str], device: torch.device) 
                 "arch": arch,
                 "statistic": name,
                 "mean": np.nan if failed else float(ok.mean()),
-                "std": np.nan if failed else _spread(ok, plan.stochastic[name]),
+                "std": np.nan if failed else _spread(ok, stochastic[name]),
                 "repeats": len(ok),
                 "error": errors.get(name),
                 "seconds": seconds[name],
@@ -224,18 +223,11 @@ def cache_root(space: SearchSpace, root: str | Path | None = None) -> Path:
     return base / space.name
 
 
-def _read_whole(path: Path) -> pd.DataFrame:
-    """One parquet file through one open handle: a writer may replace the path meanwhile
-    (atomic rename), and reading it by path twice (footer, then pages) could mix two versions."""
-    with open(path, "rb") as handle:
-        return pd.read_parquet(handle)
-
-
 def read_cache(directory: str | Path, keys: Sequence[str] | None = None) -> pd.DataFrame:
     """Every cached row in ``directory`` (optionally only those of ``keys``), one per (key, arch)."""
     for _ in range(10):
         try:
-            frames = [_read_whole(f) for f in sorted(Path(directory).glob("[!.]*.parquet"))]
+            frames = [read_parquet(f) for f in sorted(Path(directory).glob("[!.]*.parquet"))]
             break
         except FileNotFoundError:  # compaction replaced shards by a run file meanwhile: list again
             continue
@@ -256,7 +248,7 @@ def compact_cache(directory: str | Path, run_id: str) -> Path | None:
     shards = sorted(Path(directory).glob(f"shard-{run_id}-*.parquet"))
     if not shards:
         return None
-    merged = pd.concat([pd.read_parquet(s) for s in shards], ignore_index=True)
+    merged = pd.concat([read_parquet(s) for s in shards], ignore_index=True)
     target = write_parquet(merged, Path(directory) / f"run-{run_id}-{uuid.uuid4().hex[:8]}.parquet")
     for shard in shards:
         shard.unlink(missing_ok=True)

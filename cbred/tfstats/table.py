@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -38,15 +38,16 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
             f"table of training-free statistics {path} does not exist "
             "(regenerate it with `python -m cbred.tfstats.runner`, see its --help)"
         )
-    frame = pd.read_parquet(path)
-    frame.attrs["tfstats"] = table_metadata(path)
+    with open(path, "rb") as handle:  # one handle: table and metadata of one file version
+        frame = pd.read_parquet(handle)
+        frame.attrs["tfstats"] = table_metadata(handle)
     return frame
 
 
-def table_metadata(path: str | Path | None = None) -> dict[str, Any]:
+def table_metadata(path: str | Path | BinaryIO | None = None) -> dict[str, Any]:
     """The configuration recorded in a table file (empty dict when there is none)."""
-    path = Path(path) if path is not None else TABLE_PATH
-    metadata = pq.read_schema(path).metadata or {}
+    source = path if hasattr(path, "read") else Path(path) if path is not None else TABLE_PATH
+    metadata = pq.read_schema(source).metadata or {}
     return json.loads(metadata[METADATA_KEY]) if METADATA_KEY in metadata else {}
 
 

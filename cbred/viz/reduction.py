@@ -45,14 +45,10 @@ def save_figures_of(
     graphs = space.graphs(list(reduction.archs))
     op_counts = pd.DataFrame(graphs.op_counts(), index=pd.Index(graphs.ids), columns=graphs.vocab)
     representation = reduction.representation
-    view = "distance" if representation.metric == "precomputed" else "embedding"
+    view = "embedding" if representation.is_embedding else "distance"
     baselines = None
     if accuracy is not None:
-        baselines = {
-            name: accuracy.reindex(reduction.subsets[name])
-            for name in ("quantiled", "random")
-            if name in reduction.subsets
-        }
+        baselines = {name: accuracy.reindex(reduction.subsets[name]) for name in ("quantiled", "random")}
     return save_reduction_figures(
         outdir,
         clusters=clusters,

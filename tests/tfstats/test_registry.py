@@ -1,7 +1,8 @@
 import pytest
 
+from cbred.registry import Registry
 from cbred.tfstats import STATISTICS, UnknownNameError, direction
-from cbred.tfstats.registry import Registry, Statistic
+from cbred.tfstats.registry import Statistic
 
 CONTRACT = {
     "ntk_cond": -1,
