@@ -50,6 +50,7 @@ from cbred.data.space import SearchSpace
 from cbred.device import resolve_device
 from cbred.models import build_network
 from cbred.paths import cache_dir
+from cbred.tfstats.network_cost import with_benchmark_costs
 from cbred.tfstats.registry import STATISTICS, Statistic
 from cbred.tfstats.table import write_table
 
@@ -492,16 +493,34 @@ def describe(plan: Plan, n_archs: int, n_classes: int, seconds: Mapping[str, flo
 
 
 # -- command line ------------------------------------------------------------------------
+def check_count(value: Any, name: str, *, minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum``; ``ValueError`` naming option ``name`` otherwise.
+
+    Booleans, fractions and text are rejected (``archs_limit=-5`` or ``repeats=1.5`` are
+    mistakes, not requests).
+    """
+    valid = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if not valid or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def run(cfg) -> dict[str, Any]:
     """Compute the table a config describes and write it to ``cfg.output`` (if set)."""
     from hydra.utils import instantiate
 
+    counts = {
+        name: check_count(cfg.get(name), name, minimum=minimum)
+        for name, minimum in (("repeats", 1), ("processes", 1), ("num_nodes", 1), ("seed", 0))
+    }
+    limit = cfg.get("archs_limit")
+    limit = None if limit is None else check_count(limit, "archs_limit", minimum=1)
     space = instantiate(cfg.space)
     probe = instantiate(cfg.probe)
     probes = {name: instantiate(p) for name, p in (cfg.get("probes") or {}).items()}
     archs = None
-    if cfg.get("archs_limit"):
-        archs = list(space.ids)[:: max(1, len(space) // int(cfg.archs_limit))][: int(cfg.archs_limit)]
+    if limit is not None:
+        archs = list(space.ids)[:: max(1, len(space) // limit)][:limit]
     start = time.perf_counter()
     table = compute_table(
         space,
@@ -509,20 +528,19 @@ def run(cfg) -> dict[str, Any]:
         probe=probe,
         probes=probes,
         archs=archs,
-        repeats=int(cfg.repeats),
-        seed=int(cfg.seed),
         device=cfg.device,
-        processes=int(cfg.processes),
-        num_nodes=int(cfg.num_nodes),
         strategy=cfg.strategy,
         cache=cfg.get("cache"),
         progress=bool(cfg.get("progress", True)),
+        **counts,
     )
     if table is None:  # not the global-zero process
         return {}
+    if cfg.get("benchmark_costs", False):  # params/flops of the benchmark's own network
+        table = with_benchmark_costs(table, space)
     if cfg.get("output"):
         write_table(table, cfg.output, table.attrs["tfstats"])
-    names = list(table.attrs["tfstats"]["statistics"])
+    names = [n for n in table.attrs["tfstats"]["statistics"] if f"{n}_error" in table]
     return {
         "n_archs": len(table),
         "seconds": time.perf_counter() - start,

@@ -1,0 +1,159 @@
+"""Exact parameters and FLOPs of the benchmark's own (full-size) network of every cell.
+
+The statistics ``params`` and ``flops`` of :mod:`cbred.tfstats.cost` measure whatever
+network a probe builds (a cheap proxy for the embedded table). Constraints such as "at
+most 500K parameters" are about the network the benchmark trained: NAS-Bench-201's
+``C=16, N=5`` network and NAS-Bench-101's ``C=128``, three-stack network, both on
+32x32 CIFAR-10 images. This module counts those exactly, on the meta device (shapes
+only, no memory, no arithmetic):
+
+- :func:`network_costs` builds each network on the meta device and counts its trainable
+  parameters and the multiply-adds of one forward pass of one image;
+- for NAS-Bench-201, every edge of every cell has the same channels and resolution as the
+  other edges of its cell, so a network's cost is the cost of the all-``none`` network
+  plus one term per edge that depends only on the edge's operation:
+  :func:`nb201_costs` counts six networks and adds the terms for all 15,625 cells.
+
+:func:`with_benchmark_costs` puts the counts into a table of statistics: ``params`` and
+``flops`` become the benchmark network's, the probe's own values are kept as
+``proxy_params`` / ``proxy_flops``. Command line (rewrites a table file in place)::
+
+    python -m cbred.tfstats.network_cost cbred/resources/nb201_tfstats.parquet
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from cbred.data.nb201 import OPS, format_cell, parse
+from cbred.data.space import SearchSpace
+from cbred.models import build_network
+
+#: Shape of one input image of the benchmarks' networks (CIFAR-10).
+INPUT_SHAPE = (3, 32, 32)
+#: The cost columns and the prefix the probe's own values get.
+COST_COLUMNS = ("params", "flops")
+PROXY_PREFIX = "proxy_"
+#: What the table metadata says about the benchmark-network columns.
+DESCRIPTION = (
+    "the benchmark's full-size network (build_network defaults: NB201 C=16 N=5, NB101 C=128 "
+    "3 stacks), one 3x32x32 image, counted exactly on the meta device "
+    "(cbred.tfstats.network_cost); params: trainable parameters (millions), flops: "
+    "multiply-adds of one forward pass (millions, convolutions and linear layers)"
+)
+
+
+def count_network(network: nn.Module, input_shape: Sequence[int] = INPUT_SHAPE) -> tuple[float, float]:
+    """Parameters and multiply-adds (both in millions) of a network built on the meta device.
+
+    FLOPs are counted by :class:`torch.utils.flop_counter.FlopCounterMode` (two operations
+    per multiply-add, halved to the benchmarks' convention), as :func:`cbred.tfstats.cost.flops`.
+    """
+    n_params = sum(p.numel() for p in network.parameters() if p.requires_grad)
+    network.eval()
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        network(torch.empty(1, *input_shape, device="meta"))
+    return n_params / 1e6, counter.get_total_flops() / 2 / 1e6
+
+
+def network_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.DataFrame:
+    """``params`` and ``flops`` of the benchmark network of each arch, one network at a time.
+
+    Returns
+    -------
+    DataFrame
+        Index ``arch``; columns ``params``, ``flops`` (millions).
+    """
+    archs = list(space.ids) if archs is None else space.check_ids(archs)
+    rows = []
+    for arch in archs:
+        with torch.device("meta"):
+            network = build_network(space.name, arch, space=space)
+        rows.append(count_network(network))
+    return pd.DataFrame(rows, index=pd.Index(archs, name="arch"), columns=list(COST_COLUMNS))
+
+
+def nb201_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.DataFrame:
+    """:func:`network_costs` of NB201 cells from six counted networks (edge costs add up).
+
+    The all-``none`` network gives the fixed part; the network with operation ``op`` on
+    every edge gives six times that operation's per-edge term.
+    """
+    archs = list(space.ids) if archs is None else space.check_ids(archs)
+    uniform = network_costs(space, [format_cell([code] * 6) for code in range(len(OPS))]).to_numpy()
+    base = uniform[0]
+    per_edge = (uniform - base) / 6.0  # (operations, columns)
+    codes = np.array([parse(a) for a in archs], dtype=np.int64)  # (n, 6)
+    values = base + per_edge[codes].sum(axis=1)
+    frame = pd.DataFrame(values, index=pd.Index(archs, name="arch"), columns=list(COST_COLUMNS))
+    return frame.round(6)  # parameter counts are integers: undo the division's rounding
+
+
+#: Counting strategy by space name (default: one network at a time).
+COUNTERS: dict[str, Callable[[SearchSpace, Sequence[str] | None], pd.DataFrame]] = {"nb201": nb201_costs}
+
+
+def benchmark_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.DataFrame:
+    """``params`` and ``flops`` (millions) of the benchmark network of every arch of ``space``."""
+    return COUNTERS.get(space.name, network_costs)(space, archs)
+
+
+def with_benchmark_costs(table: pd.DataFrame, space: SearchSpace) -> pd.DataFrame:
+    """``table`` with ``params``/``flops`` of the benchmark network, the probe's as ``proxy_*``.
+
+    Every ``params*`` / ``flops*`` column of the table (mean, ``_std``, ``_error``) is
+    renamed with the ``proxy_`` prefix; the new ``params`` / ``flops`` columns get
+    ``_std`` 0 and no ``_error``. The metadata (``attrs["tfstats"]``) records both.
+    """
+    columns = [c for name in COST_COLUMNS for c in (name, f"{name}_std", f"{name}_error") if c in table]
+    converted = any(PROXY_PREFIX + name in table for name in COST_COLUMNS)
+    # a table converted before keeps its proxy columns: only the benchmark columns are redone
+    table = table.drop(columns=columns) if converted else table.rename(
+        columns={c: PROXY_PREFIX + c for c in columns}
+    )
+    costs = benchmark_costs(space, list(table.index)).reindex(table.index)
+    out = table.copy()
+    for name in COST_COLUMNS:
+        out[name] = costs[name].to_numpy()
+        out[f"{name}_std"] = 0.0
+        out[f"{name}_error"] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    metadata = dict(table.attrs.get("tfstats", {}))
+    statistics = dict(metadata.get("statistics", {}))
+    for name in COST_COLUMNS:
+        if name in statistics and not converted:
+            statistics[PROXY_PREFIX + name] = statistics.pop(name)
+        statistics[name] = {"network": DESCRIPTION, "higher_is_better": True, "computed_per": "architecture"}
+    metadata["statistics"] = statistics
+    out.attrs["tfstats"] = metadata
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command line: rewrite table files with the benchmark network's ``params``/``flops``."""
+    from cbred.data.nb201 import NB201Space
+    from cbred.tfstats.table import load_table, write_table
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("tables", nargs="+", type=Path, help="NB201 tables of statistics (parquet)")
+    args = parser.parse_args(argv)
+    space = NB201Space()
+    for path in args.tables:
+        table = with_benchmark_costs(load_table(path), space)
+        write_table(table, path, table.attrs["tfstats"])
+        print(
+            f"{path}: params {table['params'].min():.6f}-{table['params'].max():.6f} M, "
+            f"flops {table['flops'].min():.3f}-{table['flops'].max():.3f} M"
+        )
+
+
+if __name__ == "__main__":
+    main()
