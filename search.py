@@ -1,0 +1,173 @@
+"""Search inside the reduced space: ``python search.py [overrides]``.
+
+Does C-BRED make NAS converge faster? ``run(cfg)`` searches every sub-space of
+``space_subset`` (full, reduced = C-BRED's selection, quantiled, random) with every
+strategy of ``strategy`` (REA, random, local search) ``search.n_runs`` times, the
+benchmark table as the oracle, and measures the queries needed to reach the full space's
+top 1 % and 0.1 % and the best accuracy at fixed budgets. The reduction comes from a
+``reduce.py`` run directory (``search.reduction_dir``) or is computed with the same config
+groups as ``reduce.py``. The run directory receives ``search.csv`` (one row per query),
+``metrics.json``, ``anytime.png``, ``queries.jsonl`` (the query log a rerun in the same
+directory resumes from) and ``config.yaml``; the run is logged like ``reduce.py``'s.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from contextlib import nullcontext
+from pathlib import Path
+
+import hydra
+import pandas as pd
+from hydra.utils import instantiate
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from cbred.cache import atomic_write
+from cbred.pipeline import load_accuracy
+from cbred.search import QueryLog, SearchDomain, TabularEvaluator
+from cbred.search.analysis import target_thresholds
+from cbred.search.experiment import compare_subsets, repeat_search
+from cbred.search.plot import plot_anytime
+from cbred.search.subsets import SUBSET_NAMES, random_subset, subset_size, subsets_from_reduction, subsets_from_run_dir
+from cbred.tracking import start_tracking
+from reduce import load_inputs, reduce_from_config
+
+log = logging.getLogger("search")
+
+
+def _names(value) -> list[str]:
+    """A config value that is one name or a list of names, as a list."""
+    return [str(v) for v in value] if isinstance(value, (list, tuple, ListConfig)) else [str(value)]
+
+
+def load_subsets(cfg: DictConfig, space, accuracy: pd.Series) -> dict[str, pd.Index]:
+    """The requested sub-spaces, each cut to the cells with accuracy (``full`` always included)."""
+    names = _names(cfg.space_subset)
+    unknown = [name for name in names if name not in SUBSET_NAMES]
+    if unknown:
+        raise ValueError(f"space_subset: unknown sub-space(s) {unknown} (choices: {', '.join(SUBSET_NAMES)})")
+    options = cfg.search
+    own_random_size = options.subset_size is not None
+    needs_reduction = bool({"reduced", "quantiled"} & set(names)) or ("random" in names and not own_random_size)
+    if options.reduction_dir is not None:
+        subsets = subsets_from_run_dir(options.reduction_dir, random_state=cfg.seed)
+    elif needs_reduction:
+        subsets = subsets_from_reduction(reduce_from_config(cfg, space).subsets)
+    else:
+        subsets = {"full": pd.Index(accuracy.index, name="arch")}
+    universe = subsets["full"].intersection(accuracy.dropna().index, sort=False)
+    if own_random_size:
+        n_selected = len(subsets["reduced"]) if "reduced" in subsets else None
+        size = subset_size(options.subset_size, n_full=len(universe), n_selected=n_selected)
+        subsets["random"] = random_subset(universe, size, random_state=cfg.seed)
+    chosen = {"full": universe}
+    for name in names:
+        chosen[name] = subsets[name].intersection(universe, sort=False)
+        if len(chosen[name]) == 0:
+            raise ValueError(f"sub-space {name!r} has no architecture with accuracy")
+    return chosen
+
+
+def _strict(value):
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def run(cfg: DictConfig) -> dict:
+    """Search every sub-space with every strategy, write the run directory, log it; return the metrics."""
+    if cfg.benchmark.path is None:
+        raise ValueError("search.py needs an accuracy table as its oracle: benchmark=nb201_cifar10, "
+                         "or benchmark.path=FILE benchmark.metric=COLUMN")
+    space, accuracy = load_inputs(cfg)
+    cost_column = cfg.benchmark.get("cost")
+    cost = None if cost_column is None else load_accuracy(
+        cfg.benchmark.path, space, cost_column, duplicates=cfg.benchmark.duplicates)
+    subsets = load_subsets(cfg, space, accuracy)
+    universe = subsets["full"]
+    oracle = accuracy.loc[universe]
+    thresholds = target_thresholds(oracle)
+    options = cfg.search
+    output_dir = Path(cfg.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    query_log = None if options.log is None else QueryLog(output_dir / options.log, key_fields=("subset", "strategy", "run"))
+
+    tables = []
+    with query_log if query_log is not None else nullcontext():
+        for subset in _names(cfg.space_subset):
+            domain = SearchDomain(space=space, members=subsets[subset], universe=universe)
+            for name, strategy_cfg in cfg.strategy.items():
+                tables.append(repeat_search(
+                    instantiate(strategy_cfg), domain, lambda: TabularEvaluator(accuracy=oracle, cost=cost),
+                    n_runs=options.n_runs, budget=options.budget, seed=cfg.seed, n_workers=options.n_workers,
+                    log=query_log, key={"subset": subset, "strategy": name},
+                ))
+    table = pd.concat(tables, ignore_index=True)
+    metrics, curves = compare_subsets(table, thresholds, budget=options.budget, n_boot=options.n_boot,
+                                      random_state=cfg.seed)
+    metrics = {
+        **{f"{name}/size": len(subsets[name]) for name in subsets},
+        **{f"threshold/{name}": value for name, value in thresholds.items()},
+        **metrics,
+    }
+    metrics = {key: _strict(value) for key, value in metrics.items()}
+
+    columns = ["subset", "strategy", "run", "query", "arch", "accuracy", "best_so_far"]
+    if cost is not None:
+        columns.append("cost")
+    atomic_write(output_dir / "search.csv", lambda tmp: table[columns].to_csv(tmp, index=False))
+    text = json.dumps(metrics, indent=2, allow_nan=False)
+    atomic_write(output_dir / "metrics.json", lambda tmp: tmp.write_text(text + "\n"))
+    OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    figures = {}
+    if cfg.plots.enabled:
+        figures["anytime"] = plot_anytime(curves, output_dir / "anytime.png", thresholds=thresholds,
+                                          metric=cfg.benchmark.metric)
+    with start_tracking(cfg, job_type="search") as tracker:
+        tracker.log_metrics(metrics)
+        tracker.log_table("search_summary", summary_table(metrics))
+        tracker.log_images(figures)
+    log.info("%s\noutputs: %s", format_summary(metrics), output_dir)
+    return metrics
+
+
+def summary_table(metrics: dict) -> pd.DataFrame:
+    """One row per (sub-space, strategy): the metrics of ``metrics`` side by side."""
+    rows: dict[tuple[str, str], dict] = {}
+    for key, value in metrics.items():
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] in SUBSET_NAMES:
+            rows.setdefault((parts[0], parts[1]), {})[parts[2]] = value
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["subset", "strategy"])
+    return frame
+
+
+def format_summary(metrics: dict) -> str:
+    """Queries to top 1 % / 0.1 % per sub-space and strategy, then the speed-ups."""
+
+    def median(prefix: str, target: str) -> str:
+        value, low, high = (metrics.get(f"{prefix}/queries_to_{target}_{s}") for s in ("median", "low", "high"))
+        reached = metrics.get(f"{prefix}/queries_to_{target}_reached", 0.0)
+        show = lambda v: "inf" if v is None else f"{v:g}"  # noqa: E731
+        return f"{show(value)} [{show(low)}, {show(high)}] ({reached:.0%} reached)"
+
+    lines = ["median queries to the full space's top 1% / top 0.1% (95% bootstrap interval, share of runs that reached it):"]
+    for (subset, strategy), row in summary_table(metrics).iterrows():
+        prefix = f"{subset}/{strategy}"
+        lines.append(f"  {prefix:<22} top1%: {median(prefix, 'top1pct'):<34} top0.1%: {median(prefix, 'top01pct')}")
+    for key, value in metrics.items():
+        if key.startswith("speedup/") and not key.endswith(("_low", "_high")):
+            low, high = metrics.get(f"{key}_low"), metrics.get(f"{key}_high")
+            show = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
+            lines.append(f"  {key}: {show(value)}x [{show(low)}, {show(high)}]")
+    return "\n".join(lines)
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="search")
+def main(cfg: DictConfig) -> None:
+    run(cfg)
+
+
+if __name__ == "__main__":
+    main()
