@@ -110,13 +110,13 @@ def run(cfg: DictConfig) -> dict:
         **{f"threshold/{name}": value for name, value in thresholds.items()},
         **metrics,
     }
-    metrics = {key: _strict(value) for key, value in metrics.items()}
+    strict = {key: _strict(value) for key, value in metrics.items()}
 
     columns = ["subset", "strategy", "run", "query", "arch", "accuracy", "best_so_far"]
     if cost is not None:
         columns.append("cost")
     atomic_write(output_dir / "search.csv", lambda tmp: table[columns].to_csv(tmp, index=False))
-    text = json.dumps(metrics, indent=2, allow_nan=False)
+    text = json.dumps(strict, indent=2, allow_nan=False)
     atomic_write(output_dir / "metrics.json", lambda tmp: tmp.write_text(text + "\n"))
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     figures = {}
@@ -124,11 +124,11 @@ def run(cfg: DictConfig) -> dict:
         figures["anytime"] = plot_anytime(curves, output_dir / "anytime.png", thresholds=thresholds,
                                           metric=cfg.benchmark.metric)
     with start_tracking(cfg, job_type="search") as tracker:
-        tracker.log_metrics(metrics)
-        tracker.log_table("search_summary", summary_table(metrics))
+        tracker.log_metrics(strict)
+        tracker.log_table("search_summary", summary_table(strict))
         tracker.log_images(figures)
     log.info("%s\noutputs: %s", format_summary(metrics), output_dir)
-    return metrics
+    return strict
 
 
 def summary_table(metrics: dict) -> pd.DataFrame:
@@ -143,24 +143,30 @@ def summary_table(metrics: dict) -> pd.DataFrame:
     return frame
 
 
+def _number(value, suffix: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return "inf" if math.isinf(value) else f"{value:.3g}{suffix}"
+
+
 def format_summary(metrics: dict) -> str:
     """Queries to top 1 % / 0.1 % per sub-space and strategy, then the speed-ups."""
 
     def median(prefix: str, target: str) -> str:
         value, low, high = (metrics.get(f"{prefix}/queries_to_{target}_{s}") for s in ("median", "low", "high"))
         reached = metrics.get(f"{prefix}/queries_to_{target}_reached", 0.0)
-        show = lambda v: "inf" if v is None else f"{v:g}"  # noqa: E731
-        return f"{show(value)} [{show(low)}, {show(high)}] ({reached:.0%} reached)"
+        return f"{_number(value)} [{_number(low)}, {_number(high)}] ({reached:.0%} reached)"
 
-    lines = ["median queries to the full space's top 1% / top 0.1% (95% bootstrap interval, share of runs that reached it):"]
-    for (subset, strategy), row in summary_table(metrics).iterrows():
+    lines = ["median queries to the full space's top 1% / top 0.1% "
+             "(95% bootstrap interval; share of runs that reached it within the budget):"]
+    for subset, strategy in summary_table(metrics).index:
         prefix = f"{subset}/{strategy}"
-        lines.append(f"  {prefix:<22} top1%: {median(prefix, 'top1pct'):<34} top0.1%: {median(prefix, 'top01pct')}")
+        lines.append(f"  {prefix:<20} top 1%: {median(prefix, 'top1pct'):<32} top 0.1%: {median(prefix, 'top01pct')}")
+    lines.append("speed-up = median queries in full / in the sub-space (95% bootstrap interval):")
     for key, value in metrics.items():
         if key.startswith("speedup/") and not key.endswith(("_low", "_high")):
             low, high = metrics.get(f"{key}_low"), metrics.get(f"{key}_high")
-            show = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
-            lines.append(f"  {key}: {show(value)}x [{show(low)}, {show(high)}]")
+            lines.append(f"  {key.removeprefix('speedup/'):<28} {_number(value, 'x')} [{_number(low, 'x')}, {_number(high, 'x')}]")
     return "\n".join(lines)
 
 

@@ -33,10 +33,13 @@ class Evaluation:
     cost: float = math.nan
 
 
-def completed(value: Any) -> Future:
-    """A future that already holds ``value``."""
+def call_now(function: Callable[..., Any], *args: Any) -> Future:
+    """A future that already holds ``function(*args)``, or the exception it raised."""
     future: Future = Future()
-    future.set_result(value)
+    try:
+        future.set_result(function(*args))
+    except Exception as error:  # delivered through the future, as an executor would
+        future.set_exception(error)
     return future
 
 
@@ -84,7 +87,7 @@ class TabularEvaluator:
 
     def submit(self, arch: str) -> Future:
         """:meth:`evaluate` as an already completed future."""
-        return completed(self.evaluate(arch))
+        return call_now(self.evaluate, arch)
 
     def __repr__(self) -> str:
         return f"TabularEvaluator({len(self.accuracy)} architectures, cost={'yes' if self.cost is not None else 'no'})"
@@ -125,7 +128,7 @@ class CallableEvaluator:
             raise TypeError(f"CallableEvaluator: function must be callable, got {type(self.function).__name__}")
         self.n_queries_ += 1
         if self.executor is None:
-            return completed(timed_call(self.function, arch))
+            return call_now(timed_call, self.function, arch)
         return self.executor.submit(timed_call, self.function, arch)
 
     def __repr__(self) -> str:
