@@ -41,7 +41,7 @@ from torch.utils.data import DataLoader, Dataset
 from torch_geometric.data import Batch
 from tqdm.auto import tqdm
 
-from cbred.cache import config_key, write_npy
+from cbred.cache import config_key, load_array, save_array, source_digest
 from cbred.data.space import SearchSpace
 from cbred.distances.base import Distance
 from cbred.distances.pairwise import batch_digest, concat_batches, process_pool
@@ -268,7 +268,9 @@ def pair_distances(
     Resumable: with ``cache=True`` every finished chunk of pairs is written to
     ``cache_dir()/pair_distances/<key>/`` at once, a rerun after an interruption computes
     only the missing chunks, and the complete result is kept as one file keyed by the
-    distance's parameters, the graphs and the pairs.
+    distance's parameters, the graphs, the pairs and the code version. Every file is
+    verified against its sidecar (:func:`cbred.cache.load_array`); an unusable one is
+    reported, deleted and recomputed.
 
     Parameters
     ----------
@@ -297,26 +299,28 @@ def pair_distances(
         raise ValueError(f"n_jobs must be a positive int or -1, got {n_jobs!r}")
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
-    key = config_key(
-        {
-            "distance": distance.cache_config(),
-            "graphs": batch_digest(graphs),
-            "pairs": hashlib.sha256(pairs.tobytes()).hexdigest(),
-            "chunk_size": chunk_size,
-        }
-    )
-    folder = cache_dir() / "pair_distances" / f"{distance.name}-{key}"
+    key = {
+        "distance": distance.cache_config(),
+        "graphs": batch_digest(graphs),
+        "pairs": hashlib.sha256(pairs.tobytes()).hexdigest(),
+        "chunk_size": chunk_size,
+        "code": source_digest("cbred.distances", "cbred.graph"),
+    }
+    folder = cache_dir() / "pair_distances" / f"{distance.name}-{config_key(key)}"
     complete = folder.with_suffix(".npy")
-    if cache and complete.exists():
-        return np.load(complete)
-    features = np.asarray(distance.features(graphs))
     starts = range(0, len(pairs), chunk_size)
+    if cache:  # verified entries only: a bad one is reported, deleted and recomputed
+        cached = load_array(complete, key, (len(pairs),))
+        if cached is not None:
+            return cached
+    features = np.asarray(distance.features(graphs))
     results: dict[int, np.ndarray] = {}
     if cache:  # chunks an interrupted run finished
         for chunk in range(len(starts)):
-            part = folder / f"{chunk:06d}.npy"
-            if part.exists():
-                results[chunk] = np.load(part)
+            size = min(chunk_size, len(pairs) - starts[chunk])
+            part = load_array(folder / f"{chunk:06d}.npy", {**key, "chunk": chunk}, (size,))
+            if part is not None:
+                results[chunk] = part
     done = sum(len(v) for v in results.values())
     bar = tqdm(total=len(pairs), initial=done, desc=desc, unit="pair", disable=not progress)
     chunks = {c: pairs[starts[c] : starts[c] + chunk_size] for c in range(len(starts)) if c not in results}
@@ -324,12 +328,12 @@ def pair_distances(
     for chunk, values in _run_pair_tasks(distance, tasks, _workers(n_jobs, len(tasks))):
         results[chunk] = values
         if cache:
-            write_npy(values, folder / f"{chunk:06d}.npy")
+            save_array(values, folder / f"{chunk:06d}.npy", {**key, "chunk": chunk})
         bar.update(len(values))
     bar.close()
     out = np.concatenate([results[c] for c in range(len(starts))]) if len(pairs) else np.zeros(0)
     if cache:
-        write_npy(out, complete)
+        save_array(out, complete, key)
         shutil.rmtree(folder, ignore_errors=True)
     return out
 

@@ -4,8 +4,10 @@
 
 1. checks the input (non-empty, one vocabulary);
 2. looks the matrix up in the disk cache, keyed by the distance's
-   :meth:`~cbred.distances.base.Distance.cache_config`, the vocabulary and a digest of the
-   ids and arrays of the graphs;
+   :meth:`~cbred.distances.base.Distance.cache_config`, the vocabulary, a digest of the
+   ids and arrays of the graphs and the code version; the entry is verified against its
+   sidecar (:func:`cbred.cache.load_array`: key inputs, shape, checksum), and an unusable
+   one is reported, deleted and recomputed;
 3. computes the representation of every graph once (:meth:`Distance.features`) and
    keeps only the distinct rows (equal rows are at distance 0; NB201's 15,625 cells have
    210 distinct operation histograms, for example);
@@ -34,7 +36,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from cbred.cache import atomic_write, config_key, write_npy
+from cbred.cache import config_key, load_array, save_array, source_digest
 from cbred.device import resolve_device
 from cbred.graph import GraphBatch
 from cbred.paths import cache_dir
@@ -94,21 +96,30 @@ def batch_digest(batch: GraphBatch) -> str:
     return digest.hexdigest()
 
 
+def cache_key(
+    distance: Distance, graphs: GraphBatch, other: GraphBatch | None, config: dict | None = None
+) -> dict:
+    """Inputs of the cached matrix of ``distance`` between ``graphs`` and ``other``.
+
+    The distance's configuration, the vocabulary, digests of the graphs and the code
+    version of :mod:`cbred.distances` and :mod:`cbred.graph` (an edited feature map or
+    cost model makes a new entry). ``config``: ``distance.cache_config()`` when the
+    caller has it (it may hash a file).
+    """
+    return {
+        "distance": distance.cache_config() if config is None else config,
+        "vocab": list(graphs.vocab),
+        "graphs": batch_digest(graphs),
+        "other": None if other is None else batch_digest(other),
+        "code": source_digest("cbred.distances", "cbred.graph"),
+    }
+
+
 def cache_path(
     distance: Distance, graphs: GraphBatch, other: GraphBatch | None, config: dict | None = None
 ) -> Path:
-    """File of the cached matrix of ``distance`` between ``graphs`` and ``other``.
-
-    ``config``: ``distance.cache_config()`` when the caller has it (it may hash a file).
-    """
-    key = config_key(
-        {
-            "distance": distance.cache_config() if config is None else config,
-            "vocab": list(graphs.vocab),
-            "graphs": batch_digest(graphs),
-            "other": None if other is None else batch_digest(other),
-        }
-    )
+    """File of the cached matrix of ``distance`` between ``graphs`` and ``other``."""
+    key = config_key(cache_key(distance, graphs, other, config))
     return cache_dir() / "distances" / f"{distance.name}-{key}.npy"
 
 
@@ -146,11 +157,14 @@ def pairwise_distances(
     ndarray of float32, shape (n, m)
     """
     check_batches(graphs, other)
-    config = distance.cache_config() if cache else None
-    path = cache_path(distance, graphs, other, config) if cache else None
-    if path is not None and path.exists():
-        log.info("loading %s distances from %s", distance.name, path)
-        return np.load(path)
+    key = cache_key(distance, graphs, other) if cache else None
+    path = cache_dir() / "distances" / f"{distance.name}-{config_key(key)}.npy" if cache else None
+    shape = (len(graphs), len(graphs) if other is None else len(other))
+    if path is not None:
+        cached = load_array(path, key, shape)  # None: a miss, or a reported bad entry
+        if cached is not None:
+            log.info("loading %s distances from %s", distance.name, path)
+            return cached
 
     union = graphs if other is None else concat_batches(graphs, other)
     features = np.asarray(distance.features(union))
@@ -173,9 +187,7 @@ def pairwise_distances(
         n_jobs=n_jobs,
     )
     if path is not None:
-        write_npy(result, path)
-        meta = {"config": config, "vocab": graphs.vocab, "shape": result.shape}
-        atomic_write(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(meta)))
+        save_array(result, path, key)
         log.info("cached %s distances in %s", distance.name, path)
     return result
 

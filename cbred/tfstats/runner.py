@@ -10,8 +10,10 @@ The runner
 - writes every finished architecture at once to a parquet cache
   (``$CBRED_CACHE/tfstats/<space>/``, rows keyed by a hash of space, statistic, probe
   (network configuration, input source, batch size), repeats and seed, plus the
-  architecture), atomically, so that a killed run restarted later loses no finished row
-  and recomputes none;
+  architecture; the key includes the code version of the statistic and of the networks),
+  atomically, so that a killed run restarted later loses no finished row and recomputes
+  none; every file carries a header (key inputs, row count, checksum) and a file that
+  fails it (truncated, altered, foreign) is reported, deleted and its rows recomputed;
 - records a failing statistic as NaN plus the reason, and goes on;
 - runs through Lightning's ``Trainer.predict`` over a dataset of pending architectures,
   each rank writing its own cache shard (:class:`ShardWriter`): one process, several CPU
@@ -44,7 +46,7 @@ from pytorch_lightning.callbacks import BasePredictionWriter
 from torch.utils.data import DataLoader, Dataset
 
 import cbred
-from cbred.cache import config_key, read_parquet, write_parquet
+from cbred.cache import config_key, discard, read_verified_parquet, source_digest, write_verified_parquet
 from cbred.data.images import ImageSource
 from cbred.data.space import SearchSpace
 from cbred.device import resolve_device
@@ -102,6 +104,11 @@ class Plan:
     keys: dict[str, str]
     seed: int
     run_id: str = field(default_factory=lambda: os.environ.get(_RUN_ENV) or uuid.uuid4().hex[:12])
+    key_inputs: dict[str, dict] = field(default_factory=dict)
+
+    def shard_header(self) -> dict[str, Any]:
+        """Header of this plan's cache shards: the inputs of every key they hold."""
+        return {"keys": {self.keys[n]: inputs for n, inputs in self.key_inputs.items()}}
 
 
 def make_plan(
@@ -134,20 +141,21 @@ def make_plan(
         raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
     chosen = {s.name: overrides.get(s.name, probe) for s in resolved}
     counts = {s.name: repeats if s.stochastic else 1 for s in resolved}
-    keys = {
-        s.name: config_key(
-            {
-                "space": space.name,
-                "statistic": s.name,
-                "probe": chosen[s.name].describe(),
-                "repeats": counts[s.name],
-                "seed": int(seed),
-                "version": CACHE_VERSION,
-            }
-        )
+    inputs = {
+        s.name: {
+            "space": space.name,
+            "statistic": s.name,
+            "probe": chosen[s.name].describe(),
+            "repeats": counts[s.name],
+            "seed": int(seed),
+            "version": CACHE_VERSION,
+            # an edited statistic or network makes new keys: old rows are never read
+            "code": source_digest(s.fn.__module__, "cbred.models"),
+        }
         for s in resolved
     }
-    return Plan(space, resolved, chosen, counts, keys, int(seed))
+    keys = {name: config_key(value) for name, value in inputs.items()}
+    return Plan(space, resolved, chosen, counts, keys, int(seed), key_inputs=inputs)
 
 
 # -- evaluation of one architecture ---------------------------------------------------
@@ -224,11 +232,34 @@ def cache_root(space: SearchSpace, root: str | Path | None = None) -> Path:
     return base / space.name
 
 
+def read_shard(path: str | Path) -> pd.DataFrame | None:
+    """The rows of one cache file, or ``None`` when it is unusable (reported and deleted).
+
+    Unusable: unreadable or truncated, no header, checksum or row count mismatch
+    (:func:`cbred.cache.read_verified_parquet`), or rows of keys whose inputs the header
+    does not give. Its rows are then computed again by the next run.
+    """
+    result = read_verified_parquet(path)
+    if result is None:
+        return None
+    frame, header = result
+    described = {key for key, inputs in (header.get("keys") or {}).items() if config_key(inputs) == key}
+    unknown = set(frame["key"]) - described if "key" in frame else {"(no key column)"}
+    if unknown:
+        discard(Path(path), f"holds rows of keys its header does not describe, e.g. {sorted(unknown)[:2]}")
+        return None
+    return frame
+
+
 def read_cache(directory: str | Path, keys: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every cached row in ``directory`` (optionally only those of ``keys``), one per (key, arch)."""
+    """Every cached row in ``directory`` (optionally only those of ``keys``), one per (key, arch).
+
+    Unusable files are reported, deleted and left out (:func:`read_shard`).
+    """
     for _ in range(10):
         try:
-            frames = [read_parquet(f) for f in sorted(Path(directory).glob("[!.]*.parquet"))]
+            frames = [read_shard(f) for f in sorted(Path(directory).glob("[!.]*.parquet"))]
+            frames = [f for f in frames if f is not None]
             break
         except FileNotFoundError:  # compaction replaced shards by a run file meanwhile: list again
             continue
@@ -244,13 +275,18 @@ def read_cache(directory: str | Path, keys: Sequence[str] | None = None) -> pd.D
     return rows.drop_duplicates(["key", "arch"]).reset_index(drop=True)
 
 
-def compact_cache(directory: str | Path, run_id: str) -> Path | None:
-    """Merge the shards of run ``run_id`` into one file (atomic write, then delete shards)."""
+def compact_cache(directory: str | Path, run_id: str, header: dict[str, Any]) -> Path | None:
+    """Merge the shards of run ``run_id`` into one file (atomic write, then delete shards).
+
+    ``header``: :meth:`Plan.shard_header` of the run.
+    """
     shards = sorted(Path(directory).glob(f"shard-{run_id}-*.parquet"))
-    if not shards:
+    frames = [f for f in map(read_shard, shards) if f is not None]
+    if not frames:
         return None
-    merged = pd.concat([read_parquet(s) for s in shards], ignore_index=True)
-    target = write_parquet(merged, Path(directory) / f"run-{run_id}-{uuid.uuid4().hex[:8]}.parquet")
+    merged = pd.concat(frames, ignore_index=True)
+    name = f"run-{run_id}-{uuid.uuid4().hex[:8]}.parquet"
+    target = write_verified_parquet(merged, Path(directory) / name, header)
     for shard in shards:
         shard.unlink(missing_ok=True)
     return target
@@ -263,10 +299,11 @@ class ShardWriter(BasePredictionWriter):
     :data:`SHARD_ROWS` rows, so a rewrite never costs more than that.
     """
 
-    def __init__(self, directory: str | Path, run_id: str) -> None:
+    def __init__(self, directory: str | Path, run_id: str, header: dict[str, Any] | None = None) -> None:
         super().__init__(write_interval="batch")
         self.directory = Path(directory)
         self.run_id = run_id
+        self.header = header or {}
         self._rows: list[dict] = []
         self._part = 0
 
@@ -275,7 +312,7 @@ class ShardWriter(BasePredictionWriter):
     ) -> None:
         self._rows.extend(prediction)
         path = self.directory / f"shard-{self.run_id}-r{trainer.global_rank}-{self._part:05d}.parquet"
-        write_parquet(pd.DataFrame(self._rows, columns=list(_COLUMNS)), path)
+        write_verified_parquet(pd.DataFrame(self._rows, columns=list(_COLUMNS)), path, self.header)
         if len(self._rows) >= SHARD_ROWS:
             self._rows, self._part = [], self._part + 1
 
@@ -403,7 +440,7 @@ def compute_table(
         is_zero = _predict(plan, items, directory, device, processes, num_nodes, strategy, progress)
     if not is_zero:
         return None
-    compact_cache(directory, plan.run_id)
+    compact_cache(directory, plan.run_id, plan.shard_header())
     rows = read_cache(directory, list(plan.keys.values()))
     return _assemble(plan, rows, archs, reps)
 
@@ -434,7 +471,7 @@ def _trainer_predict(plan, items, directory, device, processes, num_nodes, strat
         enable_model_summary=False,
         inference_mode=False,
         enable_progress_bar=progress,
-        callbacks=[ShardWriter(directory, plan.run_id)],
+        callbacks=[ShardWriter(directory, plan.run_id, plan.shard_header())],
     )
     loader = DataLoader(_PendingArchitectures(items), batch_size=1, collate_fn=_as_list)
     trainer.predict(StatisticsModule(plan), dataloaders=loader, return_predictions=False)

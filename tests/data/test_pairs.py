@@ -103,23 +103,54 @@ def test_pair_distances_are_the_exact_edit_distances(nb201_space):
     assert values[2] == 0.0
 
 
-def test_pair_distances_resume_from_the_finished_chunks(nb201_space):
+def test_pair_distances_resume_from_the_finished_chunks(nb201_space, monkeypatch):
+    import cbred.data.pairs as module
+
     graphs = nb201_space.graphs(nb201_space.ids[:40])
     pairs = np.stack([np.arange(0, 20), np.arange(20, 40)], axis=1)
     distance = Hellinger(feature="edge_pair_histogram")
     run = dict(chunk_size=8, progress=False)
-    full = pair_distances(distance, graphs, pairs, **run)
-    final = next((cache_dir() / "pair_distances").glob("hellinger-*.npy"))
-    # an interrupted run: the result file missing, chunk 1 of 3 finished (marked by -1)
-    final.unlink()
-    chunk_dir = final.with_suffix("")
-    chunk_dir.mkdir()
-    np.save(chunk_dir / "000001.npy", np.full(8, -1.0))
+    full = pair_distances(distance, graphs, pairs, cache=False, **run)
+    original = module._run_pair_tasks
+
+    def interrupted(distance, tasks, workers):  # killed after the first of 3 chunks
+        for n, item in enumerate(original(distance, tasks, workers)):
+            if n == 1:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(module, "_run_pair_tasks", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pair_distances(distance, graphs, pairs, **run)
+    computed = []
+
+    def counting(distance, tasks, workers):
+        computed.extend(tasks)
+        yield from original(distance, tasks, workers)
+
+    monkeypatch.setattr(module, "_run_pair_tasks", counting)
     resumed = pair_distances(distance, graphs, pairs, **run)
-    assert (resumed[8:16] == -1).all()  # the finished chunk was read, not recomputed
-    np.testing.assert_allclose(np.delete(resumed, range(8, 16)), np.delete(full, range(8, 16)))
-    assert final.exists() and not chunk_dir.exists()
+    assert sorted(computed) == [1, 2]  # the finished chunk was read, not recomputed
+    np.testing.assert_allclose(resumed, full)
+    final = next((cache_dir() / "pair_distances").glob("hellinger-*.npy"))
+    assert not final.with_suffix("").exists()
+    computed.clear()
     np.testing.assert_array_equal(pair_distances(distance, graphs, pairs, **run), resumed)  # cached
+    assert computed == []
+
+
+def test_a_bad_cached_target_file_is_reported_and_recomputed(nb201_space):
+    from cbred.cache import CacheWarning
+
+    graphs = nb201_space.graphs(nb201_space.ids[:10])
+    pairs = np.stack([np.arange(0, 5), np.arange(5, 10)], axis=1)
+    distance = Hellinger(feature="op_histogram")
+    expected = pair_distances(distance, graphs, pairs, progress=False)
+    final = [p for p in (cache_dir() / "pair_distances").glob("hellinger-*.npy")
+             if np.array_equal(np.load(p), expected)][0]
+    np.save(final, expected + 1.0)  # well formed, wrong
+    with pytest.warns(CacheWarning, match=final.name):
+        np.testing.assert_array_equal(pair_distances(distance, graphs, pairs, progress=False), expected)
 
 
 def test_pair_distances_reject_bad_positions(nb201_space):

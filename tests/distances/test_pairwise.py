@@ -105,3 +105,34 @@ def test_concat_pads_to_the_wider_batch():
     assert both.ops.shape == (2, 4) and both.vocab == VOCAB
     assert both[0] == narrow[0] and both[1] == wide[0]
     assert both.ids == ("g0", "g0")
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda path: np.save(path, np.load(path)[::-1]),  # permuted rows: well formed, wrong
+        lambda path: path.write_bytes(path.read_bytes()[:90]),  # truncated
+        lambda path: path.write_bytes(b""),  # empty
+        lambda path: np.save(path, np.zeros((2, 2), dtype=np.float32)),  # another shape
+    ],
+    ids=["permuted", "truncated", "empty", "mis-shaped"],
+)
+def test_a_bad_cached_matrix_is_reported_and_recomputed(tiny, corrupt):
+    from cbred.cache import CacheWarning
+
+    distance = Hellinger(feature="edge_pair_histogram")
+    expected = distance.pairwise(tiny)
+    path = engine.cache_path(distance, tiny, None)
+    corrupt(path)
+    with pytest.warns(CacheWarning, match=str(path.name)):
+        np.testing.assert_array_equal(distance.pairwise(tiny), expected)
+    np.testing.assert_array_equal(np.load(path), expected)  # rewritten: the next run is silent
+
+
+def test_the_cache_key_holds_the_code_version(tiny, monkeypatch):
+    import cbred.distances.pairwise as module
+
+    distance = Hellinger(feature="edge_pair_histogram")
+    before = engine.cache_path(distance, tiny, None)
+    monkeypatch.setattr(module, "source_digest", lambda *modules: "an-edited-feature-map")
+    assert engine.cache_path(distance, tiny, None) != before

@@ -186,10 +186,13 @@ def test_reading_the_cache_while_a_writer_rewrites_and_compacts_shards(tmp_path)
     """The kill-resume test's monitor reads shards that a live run keeps replacing."""
     import threading
 
-    from cbred.cache import write_parquet
+    from cbred.cache import config_key, write_verified_parquet
+
+    inputs = {"statistic": "s"}
+    header = {"keys": {config_key(inputs): inputs}}
 
     def rows(n):
-        return pd.DataFrame({"key": ["k"] * n, "arch": [f"a{i}" for i in range(n)], "statistic": "s",
+        return pd.DataFrame({"key": [config_key(inputs)] * n, "arch": [f"a{i}" for i in range(n)], "statistic": "s",
                              "mean": np.arange(n, dtype=float), "std": 0.0, "repeats": 1, "error": None,
                              "seconds": 0.0})
 
@@ -197,9 +200,9 @@ def test_reading_the_cache_while_a_writer_rewrites_and_compacts_shards(tmp_path)
 
     def write():
         for n in range(1, 150):
-            write_parquet(rows(n), tmp_path / "shard-run-r0-00000.parquet")
+            write_verified_parquet(rows(n), tmp_path / "shard-run-r0-00000.parquet", header)
             if n % 50 == 0:  # what compact_cache does: the run file, then the shard goes
-                runner.compact_cache(tmp_path, "run")
+                runner.compact_cache(tmp_path, "run", header)
         stop.set()
 
     writer = threading.Thread(target=write)
@@ -213,3 +216,37 @@ def test_reading_the_cache_while_a_writer_rewrites_and_compacts_shards(tmp_path)
     writer.join()
     assert not errors, errors
     assert len(seen) > 20 and seen == sorted(seen)  # rows never vanish from a read
+
+
+@pytest.mark.parametrize(
+    "corrupt, reason",
+    [
+        (lambda path: path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2]), "unreadable"),
+        (lambda path: pd.read_parquet(path).assign(mean=1.0).to_parquet(path), "no cbred header"),
+    ],
+    ids=["truncated", "rewritten-without-header"],
+)
+def test_a_bad_cache_file_is_named_dropped_and_its_rows_recomputed(space, archs, probe, tmp_path, corrupt, reason):
+    from cbred.cache import CacheWarning
+
+    table = compute_table(space, ["params"], probe=probe, archs=archs[:2], cache=tmp_path, progress=False)
+    (shard,) = (tmp_path / "nb201").glob("*.parquet")
+    corrupt(shard)
+    with pytest.warns(CacheWarning, match=rf"{shard.name}.*{reason}"):
+        again = compute_table(space, ["params"], probe=probe, archs=archs[:2], cache=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(again, table)
+    assert not shard.exists() and len(read_cache(tmp_path / "nb201")) == 2
+
+
+def test_archs_limit_and_the_count_options_are_validated(tmp_path):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(str(PROJECT_ROOT / "configs" / "tfstats_runner"), version_base="1.3"):
+        for override, option in (("archs_limit=-5", "archs_limit"), ("archs_limit=0", "archs_limit"),
+                                 ("archs_limit=2.5", "archs_limit"), ("repeats=0", "repeats"),
+                                 ("processes=0", "processes"), ("num_nodes=-1", "num_nodes"),
+                                 ("seed=-1", "seed"), ("repeats=true", "repeats")):
+            cfg = compose("proxy", overrides=[override, f"cache={tmp_path}"])
+            with pytest.raises(ValueError, match=rf"{option} must be an integer"):
+                runner.run(cfg)
+    assert not (tmp_path / "nb201").exists()  # nothing ran
