@@ -9,12 +9,14 @@ warning), and architectures of the space without a row are reported.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from cbred.data.space import SearchSpace
 
@@ -25,6 +27,11 @@ _READERS = {
     ".json": lambda p: pd.read_json(p, lines=True),
 }
 DUPLICATE_POLICIES = ("error", "first", "mean")
+#: What to do with +-inf in a metric column: raise, make it NaN (with a warning), keep it.
+NONFINITE_POLICIES = ("error", "drop", "keep")
+#: Errors of the readers that mean "this file is not a readable table".
+_READ_ERRORS = (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError, pa.ArrowException)
+log = logging.getLogger(__name__)
 
 
 class BenchmarkTableWarning(UserWarning):
@@ -41,7 +48,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise ValueError(
             f"cannot read {path}: unknown suffix {path.suffix!r} (choices: {', '.join(_READERS)})"
         )
-    return reader(path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise ValueError(f"table {path} is empty (0 bytes): it needs a header row and one row per architecture")
+    try:
+        return reader(path)
+    except _READ_ERRORS as error:
+        raise ValueError(f"cannot read table {path}: {type(error).__name__}: {error}") from None
 
 
 def load_benchmark(
@@ -51,8 +63,10 @@ def load_benchmark(
     columns: Sequence[str] | None = None,
     duplicates: str = "error",
     missing_values: Sequence[float] = (),
+    nonfinite: str = "error",
     reindex: bool = False,
     name: str | None = None,
+    option_prefix: str | None = None,
 ) -> pd.DataFrame:
     """Load a metric table for ``space``, indexed by canonical architecture id.
 
@@ -70,28 +84,39 @@ def load_benchmark(
     missing_values : sequence of float
         Sentinels that mean "not computed" (e.g. ``-1e8`` in NAS-Bench-Suite-Zero); they
         become NaN.
+    nonfinite : {"error", "drop", "keep"}
+        +-inf in a metric column: raise naming the column and rows, make it NaN with a
+        warning, or keep it.
     reindex : bool
         Return one row per architecture of the space, in space order, NaN where the table
         has none (a warning gives the count).
     name : str, optional
         What error messages call the table (default: its path, or "table").
+    option_prefix : str, optional
+        Config group of the options in hints (``"benchmark"``: ``benchmark.duplicates=mean``);
+        default: keyword arguments (``duplicates='mean'``).
 
     Raises
     ------
     ValueError
-        Malformed ids (naming the row), unknown policy or column, duplicates under
-        ``duplicates="error"``.
+        Malformed ids (naming the row), unknown policy or column, text in a metric column
+        (naming column and rows), +-inf under ``nonfinite="error"``, duplicates under
+        ``duplicates="error"``, an empty or unreadable file.
     KeyError
         Architectures the space does not know, with examples.
     """
-    if duplicates not in DUPLICATE_POLICIES:
-        raise ValueError(f"duplicates={duplicates!r}; choices: {', '.join(DUPLICATE_POLICIES)}")
+    for option, value, choices in (("duplicates", duplicates, DUPLICATE_POLICIES),
+                                   ("nonfinite", nonfinite, NONFINITE_POLICIES)):
+        if value not in choices:
+            raise ValueError(f"{option}={value!r}; choices: {', '.join(choices)}")
     if name is None:
         name = "table" if isinstance(source, pd.DataFrame) else str(source)
     frame = source.copy() if isinstance(source, pd.DataFrame) else read_table(source)
     if frame.empty:
         raise ValueError(f"{name} has no rows")
     ids = space.ids_from_table(frame)
+    if ids.name is not None:
+        log.info("%s: architectures identified by column %r", name, ids.name)
     canonical = []
     for row, arch in zip(frame.index, ids):
         try:
@@ -107,7 +132,8 @@ def load_benchmark(
     metrics.index = pd.Index(canonical, name="arch")
     if missing_values:
         metrics = metrics.mask(metrics.isin(list(missing_values)))
-    metrics = _merge_duplicates(metrics, duplicates, name)
+    metrics = _check_finite(metrics, nonfinite, name, _hint(option_prefix, "nonfinite", "drop"))
+    metrics = _merge_duplicates(metrics, duplicates, name, option_prefix)
     if reindex:
         absent = len(space) - len(metrics)
         if absent:
@@ -128,10 +154,55 @@ def _select_columns(frame: pd.DataFrame, columns: Sequence[str] | None, name: st
     absent = [c for c in columns if c not in frame]
     if absent:
         raise ValueError(f"{name} has no column(s) {absent} (columns: {list(frame.columns)})")
-    return frame[list(columns)].reset_index(drop=True)
+    selected = frame[list(columns)].reset_index(drop=True)
+    for column in selected.columns:
+        selected[column] = _numeric(selected[column], frame.index, name)
+    return selected
 
 
-def _merge_duplicates(metrics: pd.DataFrame, policy: str, name: str) -> pd.DataFrame:
+def _numeric(values: pd.Series, rows: pd.Index, name: str) -> pd.Series:
+    """``values`` as floats; text that is not a number is an error naming column and rows."""
+    if pd.api.types.is_bool_dtype(values):
+        raise ValueError(f"{name}, column {values.name!r}: holds booleans, expected numbers")
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        where = [f"row {rows[i]}: {values.iloc[i]!r}" for i in np.flatnonzero(bad.to_numpy())[:3]]
+        raise ValueError(
+            f"{name}, column {values.name!r}: {int(bad.sum())} value(s) are not numbers "
+            f"({'; '.join(where)}); fix or remove them"
+        )
+    return numbers.astype(float)
+
+
+def _hint(prefix: str | None, option: str, value: str) -> str:
+    """How to set an option, in the user's syntax: Hydra (``group.option=value``) or Python."""
+    return f"{prefix}.{option}={value}" if prefix else f"{option}={value!r}"
+
+
+def _check_finite(metrics: pd.DataFrame, policy: str, name: str, hint: str) -> pd.DataFrame:
+    """+-inf: an error naming column and rows, or NaN with a warning (``policy``)."""
+    if policy == "keep" or metrics.empty:
+        return metrics
+    infinite = np.isinf(metrics.to_numpy(dtype=float))
+    if not infinite.any():
+        return metrics
+    per_column = {c: int(n) for c, n in zip(metrics.columns, infinite.sum(axis=0)) if n}
+    column = next(iter(per_column))
+    rows = metrics.index[infinite[:, list(metrics.columns).index(column)]][:3].tolist()
+    message = (
+        f"{name}: {int(infinite.sum())} value(s) are +-inf, per column {per_column}; "
+        f"column {column!r}, e.g. rows {rows}"
+    )
+    if policy == "error":
+        raise ValueError(f"{message}; fix the table, or set {hint} to treat them as missing")
+    warnings.warn(f"{message}; treated as missing (NaN)", BenchmarkTableWarning, stacklevel=4)
+    return metrics.mask(infinite)
+
+
+def _merge_duplicates(metrics: pd.DataFrame, policy: str, name: str, prefix: str | None = None) -> pd.DataFrame:
     duplicated = metrics.index.duplicated(keep=False)
     if not duplicated.any():
         return metrics
@@ -139,7 +210,10 @@ def _merge_duplicates(metrics: pd.DataFrame, policy: str, name: str) -> pd.DataF
     examples = metrics.index[duplicated].unique()[:3].tolist()
     message = f"{name}: {n_archs} architecture(s) have several rows ({duplicated.sum()} rows), e.g. {examples}"
     if policy == "error":
-        raise ValueError(message + "; pass duplicates='first' or 'mean' to merge them")
+        raise ValueError(
+            f"{message}; set {_hint(prefix, 'duplicates', 'first')} or "
+            f"{_hint(prefix, 'duplicates', 'mean')} to merge them"
+        )
     warnings.warn(f"{message}; merged by {policy!r}", BenchmarkTableWarning, stacklevel=3)
     grouped = metrics.groupby(level=0, sort=False)
     return grouped.first() if policy == "first" else grouped.mean(numeric_only=True)

@@ -79,3 +79,43 @@ def test_real_nb101_tables(nb101_jsonl, nb101_zc_jsonl, nb101_sample):
     # the 1k sample does not know the proxies' cells: an error with examples
     with pytest.raises(KeyError, match="not in space 'nb101'"):
         load_benchmark(nb101_zc_jsonl, nb101_sample, duplicates="mean")
+
+
+def test_infinite_metrics_are_an_error_naming_file_column_and_rows(tmp_path, nb201_space):
+    path = tmp_path / "acc.csv"
+    pd.DataFrame({"arch": [A, B], "acc": [93.0, float("inf")]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=rf"{path}: 1 value\(s\) are \+-inf.*column 'acc'.*{B.replace('|', '.')}"):
+        load_benchmark(path, nb201_space, columns=["acc"])
+    with pytest.raises(ValueError, match="set benchmark.nonfinite=drop"):
+        load_benchmark(path, nb201_space, columns=["acc"], option_prefix="benchmark")
+    with pytest.warns(BenchmarkTableWarning, match="treated as missing"):
+        table = load_benchmark(path, nb201_space, columns=["acc"], nonfinite="drop")
+    assert table.loc[A, "acc"] == 93.0 and np.isnan(table.loc[B, "acc"])
+    kept = load_benchmark(path, nb201_space, columns=["acc"], nonfinite="keep")
+    assert np.isinf(kept.loc[B, "acc"])
+    with pytest.raises(ValueError, match="nonfinite='ignore'; choices"):
+        load_benchmark(path, nb201_space, nonfinite="ignore")
+
+
+def test_text_in_a_metric_column_names_column_row_and_value(nb201_space):
+    table = pd.DataFrame({"arch": [A, B], "acc": ["93.5", "oops"]})
+    with pytest.raises(ValueError, match="column 'acc': 1 value\\(s\\) are not numbers \\(row 1: 'oops'\\)"):
+        load_benchmark(table, nb201_space, columns=["acc"])
+    assert load_benchmark(table.iloc[:1], nb201_space, columns=["acc"])["acc"].tolist() == [93.5]
+
+
+def test_empty_and_unreadable_files_are_named(tmp_path, nb201_space):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=rf"{empty} is empty \(0 bytes\)"):
+        load_benchmark(empty, nb201_space)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.raises(ValueError, match=rf"cannot read table {broken}"):
+        read_table(broken)
+
+
+def test_duplicate_hints_are_valid_hydra_overrides(nb201_space):
+    table = pd.DataFrame({"arch": [A, A], "acc": [90.0, 92.0]})
+    with pytest.raises(ValueError, match="set tfstats.duplicates=first or tfstats.duplicates=mean"):
+        load_benchmark(table, nb201_space, option_prefix="tfstats")
