@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cbred.data.space import SearchSpace
+from cbred.data.space import SearchSpace, check_nonempty
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, GraphBatch, on_path_mask
 
 INTERIOR_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
@@ -62,7 +62,14 @@ class Spec:
             edges (edges counted after pruning, as the benchmark does), unknown operation,
             input/output misplaced, no path from input to output.
         """
-        matrix = np.asarray(matrix)
+        try:
+            matrix = np.asarray(matrix, dtype=float)
+        except (ValueError, TypeError):  # ragged rows, text
+            raise ValueError(
+                f"NB101 matrix must be a square 0/1 matrix (rows of equal length, numbers), got {matrix!r}"
+            ) from None
+        if isinstance(ops, str) or not isinstance(ops, Sequence | np.ndarray):
+            raise ValueError(f"NB101 ops must be a list of operation names, got {ops!r}")
         ops = list(ops)
         if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             raise ValueError(f"NB101 matrix must be square, got shape {matrix.shape}")
@@ -205,6 +212,15 @@ class NB101Space(SearchSpace):
                 f"NB101 cell table has duplicate hashes, e.g. "
                 f"{table.index[table.index.duplicated()][:3].tolist()}"
             )
+        known = set(NODE_VOCAB)
+        for text in pd.unique(table["ops"]):  # a few hundred distinct op strings
+            unknown = sorted(set(str(text).split(",")) - known)
+            if unknown:
+                example = table.index[(table["ops"] == text).to_numpy()][0]
+                raise ValueError(
+                    f"NB101 cell table: cell {example!r} has unknown operation(s) {unknown} "
+                    f"(choices: {', '.join(NODE_VOCAB)})"
+                )
         self.table = table
 
     @classmethod
@@ -286,7 +302,7 @@ class NB101Space(SearchSpace):
         """Vectorised decoding of many cells (the whole space in about a second)."""
         if archs is None:
             return graphs_from_table(self.table, ids=self.ids)
-        archs = tuple(archs)
+        archs = check_nonempty(archs, self.name)
         self.check_ids(archs)
         return graphs_from_table(self.table.loc[list(archs)], ids=archs)
 

@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from cbred.data.space import SearchSpace
+from cbred.data.space import SearchSpace, check_nonempty
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, GraphBatch
 
 #: Edge operations, in code order.
@@ -96,14 +96,34 @@ def parse(arch: str) -> tuple[int, ...]:
 
 def format_cell(codes: Sequence[int]) -> str:
     """Official string of a cell given its six operation codes (inverse of :func:`parse`)."""
-    if len(codes) != len(EDGES):
-        raise ValueError(f"an NB201 cell has {len(EDGES)} edges, got {len(codes)} codes")
-    ops = [OPS[c] for c in codes]
+    ops = [OPS[c] for c in check_codes(codes)]
     groups, k = [], 0
     for node in range(1, N_VERTICES):
         groups.append("|" + "|".join(f"{ops[k + i]}~{i}" for i in range(node)) + "|")
         k += node
     return "+".join(groups)
+
+
+def check_codes(codes: Sequence[int]) -> tuple[int, ...]:
+    """The six operation codes of a cell as ints; ``ValueError`` naming a bad one.
+
+    A code is an int in ``0..4`` (:data:`OPS`); negative codes are not indices from the
+    end (``-1`` is a mistake, not ``avg_pool_3x3``).
+    """
+    if isinstance(codes, str) or not isinstance(codes, Sequence | np.ndarray):
+        raise TypeError(
+            f"NB201 cell must be a cell string or a sequence of {len(EDGES)} operation codes, got {codes!r}"
+        )
+    if len(codes) != len(EDGES):
+        raise ValueError(f"an NB201 cell has {len(EDGES)} edges, got {len(codes)} codes")
+    for position, code in enumerate(codes):
+        integral = isinstance(code, (int, np.integer)) and not isinstance(code, (bool, np.bool_))
+        if not integral or not 0 <= code < len(OPS):
+            raise ValueError(
+                f"NB201 code {code!r} at edge {position} is not an operation code "
+                f"0..{len(OPS) - 1} ({', '.join(f'{i}={op}' for i, op in enumerate(OPS))})"
+            )
+    return tuple(int(c) for c in codes)
 
 
 def all_codes() -> np.ndarray:
@@ -131,7 +151,7 @@ def isomorphism_class(arch: str | Sequence[int], drop_zero_terms: bool = False) 
         ``True`` gives the stricter functional form: sums are flattened, zero terms
         dropped, any operation of zero is zero; the zero cell is ``#``.
     """
-    codes = parse(arch) if isinstance(arch, str) else tuple(arch)
+    codes = parse(arch) if isinstance(arch, str) else check_codes(arch)
     contribute = _flat_term if drop_zero_terms else _benchmark_term
     values: list[list[str]] = [["0"]]
     k = 0
@@ -201,7 +221,7 @@ class NB201Space(SearchSpace):
         if archs is None:
             archs, codes = self.ids, self.codes.astype(np.int64)
         else:
-            archs = tuple(archs)
+            archs = check_nonempty(archs, self.name)
             codes = self.codes_of(archs).astype(np.int64)
         return graphs_from_codes(codes, ids=archs)
 

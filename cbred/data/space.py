@@ -17,6 +17,14 @@ import pandas as pd
 from cbred.graph import AdjacencyTensor, CompGraph, GraphBatch
 
 
+def check_nonempty(archs: Sequence[str], space: str) -> tuple[str, ...]:
+    """``archs`` as a tuple; ``ValueError`` when there is none (nothing to build graphs of)."""
+    archs = tuple(archs)
+    if not archs:
+        raise ValueError(f"no architecture given: graphs of an empty selection of {space} (pass at least one id)")
+    return archs
+
+
 class SearchSpace(abc.ABC):
     """A finite NAS search space whose architectures are identified by strings."""
 
@@ -82,7 +90,7 @@ class SearchSpace(abc.ABC):
 
     def graphs(self, archs: Sequence[str] | None = None) -> GraphBatch:
         """Computational graphs of ``archs`` (default: the whole space) as a batch."""
-        archs = self.ids if archs is None else tuple(archs)
+        archs = self.ids if archs is None else check_nonempty(archs, self.name)
         return GraphBatch.from_graphs([self.graph(a) for a in archs], ids=archs)
 
     # -- isomorphism -----------------------------------------------------------------

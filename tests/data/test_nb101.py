@@ -98,3 +98,18 @@ def test_enumeration_finds_every_cell(nb101_enumeration, nb101_jsonl):
     for g, h in zip(batch, batch.ids):
         ref = Spec.from_raw(np.array(published.loc[h, "matrix"]), published.loc[h, "ops"]).graph()
         assert nx.is_isomorphic(g.to_networkx(), ref.to_networkx(), node_match=match)
+
+
+def test_ragged_matrices_and_unknown_operations_are_named_at_once():
+    import pandas as pd
+
+    from cbred.data.nb101 import NB101Space, Spec
+
+    with pytest.raises(ValueError, match="square 0/1 matrix \\(rows of equal length"):
+        Spec.from_raw([[0, 1, 0], [0, 0], [0, 0, 0]], ["input", "conv3x3-bn-relu", "output"])
+    table = pd.DataFrame({"n_vertices": [3], "edges": [7], "ops": ["input,conv5x5,output"]},
+                         index=pd.Index(["a" * 32], name="hash"))
+    with pytest.raises(ValueError, match="cell 'a{32}' has unknown operation\\(s\\) \\['conv5x5'\\]"):
+        NB101Space(table)  # not later, in graphs()
+    with pytest.raises(ValueError, match="no architecture given"):
+        NB101Space.from_specs([Spec.from_raw([[0, 1], [0, 0]], ["input", "output"])]).graphs([])

@@ -111,3 +111,18 @@ def test_subset_graphs_and_unknown_ids(nb201_space):
     assert graphs_from_codes(np.array([parse(ARCH)]))[0] == batch[0]
     with pytest.raises(ValueError, match="unknown operation"):
         nb201_space.check_ids(["|x~0|+|none~0|none~1|+|none~0|none~1|none~2|"])
+
+
+@pytest.mark.parametrize("codes", [[0, 0, 0, 0, 0, -1], [0, 0, 0, 0, 0, 5], [0, 0, 0, 0, 0, 1.5], [0, 0, 0, 0, 0, True]])
+def test_format_cell_rejects_codes_outside_the_operations(codes):
+    from cbred.data.nb201 import format_cell
+
+    with pytest.raises(ValueError, match=f"NB201 code {codes[-1]!r} at edge 5 is not an operation code 0..4"):
+        format_cell(codes)
+
+
+def test_empty_selections_and_missing_cells_are_named(nb201_space):
+    with pytest.raises(ValueError, match="no architecture given"):
+        nb201_space.graphs([])
+    with pytest.raises(TypeError, match="NB201 cell must be a cell string .* got None"):
+        nb201_space.isomorphism_class(None)
