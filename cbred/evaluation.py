@@ -183,6 +183,32 @@ class Evaluation:
         return flat
 
 
+def check_budgets(budgets: Sequence[int], option: str = "budgets") -> tuple[int, ...]:
+    """Best-of-N budgets as positive ints; ``ValueError`` naming the option and the value.
+
+    Call it before any work: a budget such as ``10.5`` would otherwise fail only after the
+    reduction (``best_of_10.5`` is no metric).
+
+    Parameters
+    ----------
+    budgets : sequence of int
+    option : str
+        What the message calls the option (a config key).
+    """
+    if isinstance(budgets, (str, bytes)) or not isinstance(budgets, Sequence | np.ndarray):
+        raise ValueError(f"{option} must be a list of positive integers, got {budgets!r}")
+    if len(budgets) == 0:
+        raise ValueError(f"{option} is empty: give at least one best-of-N budget, e.g. {option}=[10,100]")
+    for budget in budgets:
+        integral = isinstance(budget, (int, np.integer)) and not isinstance(budget, (bool, np.bool_))
+        if not integral or budget < 1:
+            raise ValueError(
+                f"{option}: {budget!r} is not a positive integer (best-of-N budgets count "
+                f"architectures), got {list(budgets)!r}"
+            )
+    return tuple(int(b) for b in budgets)
+
+
 def evaluate(
     accuracy: pd.Series,
     subsets: Mapping[str, pd.Index],
@@ -213,7 +239,14 @@ def evaluate(
         Top sets for recall (default 1 % and 5 %, named ``top1pct`` and ``top5pct``).
     edf_points : int
         Grid size of the EDF curves.
+
+    Raises
+    ------
+    ValueError
+        For a budget that is not a positive integer (:func:`check_budgets`), or no
+        accuracy at all.
     """
+    budgets = check_budgets(budgets)
     missing = accuracy.isna()
     if missing.any():
         warnings.warn(

@@ -93,3 +93,16 @@ def test_evaluate_subsets_clusters_and_tau():
                 "quantiled/best_of_10", "random/best_of_10", "selected/top1pct_recall", "cluster_rank_tau"):
         assert key in metrics
     assert not any(key.startswith("cluster_0") for key in metrics)
+
+
+@pytest.mark.parametrize("budgets", [[10.5], [0], [], [True], "10"])
+def test_budgets_are_checked_before_any_work(budgets):
+    from cbred.evaluation import check_budgets, evaluate
+
+    with pytest.raises(ValueError, match="budgets"):
+        check_budgets(budgets)
+    accuracy = pd.Series([1.0, 2.0], index=["a", "b"])
+    with pytest.raises(ValueError, match="budgets"):
+        evaluate(accuracy, {"full": accuracy.index}, pd.Series([0, 0], index=["a", "b"]),
+                 pd.Series([1.0]), budgets=budgets)
+    assert check_budgets([10, 100]) == (10, 100)

@@ -69,8 +69,8 @@ def load_encoder(path: str | Path) -> EncoderCheckpoint:
     FileNotFoundError
         When ``path`` does not exist.
     ValueError
-        When the file is not a checkpoint of :class:`~cbred.models.metric_learner.MetricLearner`
-        or its weights do not fit its encoder configuration.
+        When the file is not a checkpoint of :class:`~cbred.models.metric_learner.MetricLearner`,
+        its weights do not fit its encoder configuration, or some are NaN or infinite.
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -101,6 +101,14 @@ def load_encoder(path: str | Path) -> EncoderCheckpoint:
         raise ValueError(
             f"learned distance: the weights in {str(path)!r} do not fit its encoder_config ({error})"
         ) from None
+    broken = [name for name, tensor in encoder.state_dict().items()
+              if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+    if broken:
+        raise ValueError(
+            f"learned distance: checkpoint {str(path)!r} has non-finite (NaN or inf) weights in "
+            f"{len(broken)} tensor(s), e.g. {broken[:3]} (a diverged training run?); retrain the "
+            "encoder with `python train.py` or pass another distance.checkpoint=PATH"
+        )
     encoder.eval()
     featurizer = GraphFeaturizer(tuple(hparams["vocab"]), max_depth=int(hparams["max_depth"]))
     return EncoderCheckpoint(encoder, featurizer, str(hparams["space"]), path)

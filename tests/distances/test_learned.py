@@ -100,3 +100,13 @@ def test_bad_parameters(nb201_space):
         LearnedDistance(metric="manhattan").embed(graphs)
     with pytest.raises(ValueError, match="batch_size"):
         LearnedDistance(batch_size=0).embed(graphs)
+
+
+def test_an_encoder_with_nan_weights_is_named_not_reported_as_a_k_problem(nb201_space, tmp_path):
+    content = torch.load(DEFAULT_CHECKPOINT, map_location="cpu", weights_only=True)
+    name = next(k for k, v in content["state_dict"].items() if k.startswith("encoder.") and v.is_floating_point())
+    content["state_dict"][name] = torch.full_like(content["state_dict"][name], float("nan"))
+    broken = tmp_path / "diverged.ckpt"
+    torch.save(content, broken)
+    with pytest.raises(ValueError, match=rf"diverged.ckpt.*non-finite.*{name[len('encoder.'):]}.*distance.checkpoint"):
+        LearnedDistance(checkpoint=broken).embed(nb201_space.graphs(nb201_space.ids[:3]))
