@@ -130,13 +130,17 @@ def _markdown_table(table: pd.DataFrame, links: dict[str, str]) -> str:
 
 def _html_page(title: str, table: pd.DataFrame, links: dict[str, str],
                figures: dict[str, dict[str, str]]) -> str:
-    formatted = table.map(_format)
+    # every text of the page comes from configs or data (override values, run names,
+    # metric names): escaped, so that a value such as <img onerror=...> stays text
+    formatted = table.map(lambda value: html.escape(_format(value)))
+    formatted.columns = [html.escape(str(column)) for column in table.columns]
     formatted.index = [f'<a href="{html.escape(links[run])}">{html.escape(run)}</a>'
                        for run in table.index]
     rows = "".join(
         f"<tr><th>{html.escape(run)}</th>" + "".join(
             f'<td><a href="{html.escape(src)}"><img src="{html.escape(src)}" width="260" '
-            f'alt="{name}" title="{name}"></a></td>' for name, src in found.items()) + "</tr>"
+            f'alt="{html.escape(name)}" title="{html.escape(name)}"></a></td>'
+            for name, src in found.items()) + "</tr>"
         for run, found in figures.items() if found)
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"

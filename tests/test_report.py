@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -107,3 +108,13 @@ def test_cli_reports_a_bad_directory_cleanly(tmp_path, capsys):
         main([str(tmp_path)])
     assert exit_.value.code == 2
     assert "no run directory with a metrics.json" in capsys.readouterr().err
+
+
+def test_html_escapes_every_value_from_configs_and_data(sweep):
+    attack = "<img src=x onerror=alert(1)>"
+    overrides = sweep / "0" / ".hydra" / "overrides.yaml"
+    overrides.write_text(OmegaConf.to_yaml([f"+note='{attack}'", "distance=hellinger", "clustering=kmeans"]))
+    page = main([str(sweep)])["html"].read_text()
+    assert attack not in page and "onerror=alert(1)" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert html.escape(attack) in page
+    assert page.count("<img ") == 8  # the figures only
