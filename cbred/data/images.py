@@ -6,6 +6,8 @@ table of statistics is recorded with it and is part of its cache key.
 
 - :class:`NpzImages`: images stored in an ``.npz`` file (e.g. ``cifar10_sample.npz``),
 - :class:`Cifar10Directory`: the python version of CIFAR-10 (``cifar-10-batches-py``),
+  read by a restricted unpickler that resolves nothing but numpy arrays
+  (:func:`read_cifar10_batch`: a planted pickle cannot run code),
 - :class:`GaussianImages`: standard-normal images with uniform random labels.
 
 Real images are scaled to [0, 1] and normalised with the CIFAR-10 channel statistics, as
@@ -184,6 +186,51 @@ class NpzImages(_ArrayImages):
         }
 
 
+#: The only globals a CIFAR-10 batch file refers to: numpy's array reconstruction (and the
+#: byte-string helper of protocol-2 pickles). Nothing else is ever called while reading.
+_CIFAR10_GLOBALS = frozenset(
+    {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
+    }
+)
+
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """Reads dicts, lists, numbers, strings and numpy arrays; refuses any other global."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _CIFAR10_GLOBALS:
+            raise pickle.UnpicklingError(f"refers to {module}.{name}, which a CIFAR-10 batch never does")
+        return super().find_class(module, name)
+
+
+def read_cifar10_batch(path: str | Path) -> dict:
+    """One batch file of the python version of CIFAR-10, without running code from it.
+
+    The files are pickles; a pickle can run any function it names. This reader only
+    resolves numpy's array reconstruction, so a planted file cannot execute anything.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, when it refers to anything else or is not a batch (a dict with
+        ``data`` and ``labels``).
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            batch = _ArraysOnlyUnpickler(handle, encoding="latin1").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as error:
+        raise ValueError(f"{path} is not a CIFAR-10 batch file: {error}") from None
+    if not isinstance(batch, dict) or not {"data", "labels"} <= set(batch):
+        raise ValueError(f"{path} is not a CIFAR-10 batch file: expected a dict with 'data' and 'labels'")
+    return batch
+
+
 class Cifar10Directory(_ArrayImages):
     """The python version of CIFAR-10 (``data_batch_1`` ... ``data_batch_5``, ``test_batch``).
 
@@ -210,8 +257,7 @@ class Cifar10Directory(_ArrayImages):
             raise FileNotFoundError(f"CIFAR-10 directory {root} lacks {', '.join(missing)}")
         images, labels = [], []
         for file in files:
-            with open(file, "rb") as handle:
-                batch = pickle.load(handle, encoding="latin1")
+            batch = read_cifar10_batch(file)
             images.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
             labels.append(np.asarray(batch["labels"]))
         self.root, self.split = root, split

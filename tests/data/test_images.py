@@ -1,3 +1,4 @@
+import os
 import pickle
 
 import numpy as np
@@ -96,3 +97,23 @@ def test_gaussian_images():
     assert source.describe() == {"kind": "gaussian", "channels": 1, "resolution": 3, "num_classes": 4}
     with pytest.raises(ValueError, match="resolution"):
         GaussianImages(resolution=0)
+
+
+class _Planted:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def test_a_planted_pickle_in_a_cifar10_folder_runs_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    with open(folder / "test_batch", "wb") as handle:
+        pickle.dump({"data": _Planted(), "labels": [1]}, handle)
+    with pytest.raises(ValueError, match="test_batch is not a CIFAR-10 batch file: refers to .*system"):
+        Cifar10Directory(tmp_path, split="test")
+    assert not (tmp_path / "PWNED").exists()
+    with open(folder / "test_batch", "wb") as handle:
+        pickle.dump([1, 2], handle)
+    with pytest.raises(ValueError, match="expected a dict with 'data' and 'labels'"):
+        Cifar10Directory(tmp_path, split="test")
