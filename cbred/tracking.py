@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -89,6 +90,35 @@ def _hydra_output_dir() -> Path:
     return Path.cwd()
 
 
+#: W&B's own directories (environment variables) and where a run keeps them, under its
+#: ``wandb/`` directory: artifact staging (``data``), artifact cache, downloaded artifacts.
+WANDB_DIRS = {"WANDB_DATA_DIR": "data", "WANDB_CACHE_DIR": "cache", "WANDB_ARTIFACT_DIR": "artifacts"}
+
+
+def _keep_wandb_files_in(directory: Path) -> dict[str, str | None]:
+    """Point W&B's data, cache and artifact directories into ``directory``.
+
+    By default W&B stages a copy of every logged table under
+    ``~/.local/share/wandb/artifacts/staging`` (read-only files, never cleaned); inside
+    the run directory they go with the run. Variables the user set are left alone.
+    Returns the previous values, for :func:`_restore_environ`.
+    """
+    saved: dict[str, str | None] = {}
+    for variable, name in WANDB_DIRS.items():
+        saved[variable] = os.environ.get(variable)
+        if saved[variable] is None:
+            os.environ[variable] = str(directory / name)
+    return saved
+
+
+def _restore_environ(saved: Mapping[str, str | None]) -> None:
+    for variable, value in saved.items():
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
+
+
 class Tracker:
     """What ``reduce.py`` and ``train.py`` call; this base records nothing (``logger=none``).
 
@@ -137,7 +167,11 @@ class WandbTracker(Tracker):
         W&B group; default: the Hydra sweep directory in a multirun (:func:`sweep_group`).
     dir : path, optional
         Parent of the ``wandb/`` directory; default: the Hydra run's output directory (the
-        current directory outside Hydra).
+        current directory outside Hydra). W&B's staging, cache and artifact directories
+        go inside it too (``wandb/data``, ``wandb/cache``, ``wandb/artifacts``) unless
+        ``WANDB_DATA_DIR`` / ``WANDB_CACHE_DIR`` / ``WANDB_ARTIFACT_DIR`` are set; after an
+        online run the staged copies are deleted (an offline run keeps them for
+        ``wandb sync``).
     mode : {"offline", "online", "disabled"}, optional
         Default: the ``WANDB_MODE`` environment variable if set, else ``"offline"``.
     name : str, optional
@@ -171,6 +205,7 @@ class WandbTracker(Tracker):
 
         directory = Path(self.dir) if self.dir is not None else _hydra_output_dir()
         directory.mkdir(parents=True, exist_ok=True)
+        self._saved_environ = _keep_wandb_files_in(directory / "wandb")
         self.run_ = wandb.init(
             project=self.project,
             entity=self.entity,
@@ -227,8 +262,15 @@ class WandbTracker(Tracker):
         """
         run = getattr(self, "run_", None)
         if run is not None:
+            offline = run.settings.mode in ("offline", "dryrun")
             run.finish()
             del self.run_
+            saved = getattr(self, "_saved_environ", {})
+            if not offline and saved.get("WANDB_DATA_DIR", "") is None:
+                # ours, and uploaded (or nothing to upload): the staged copies are spent
+                shutil.rmtree(Path(os.environ["WANDB_DATA_DIR"]) / "artifacts" / "staging", ignore_errors=True)
+        _restore_environ(getattr(self, "_saved_environ", {}))
+        self._saved_environ = {}
 
 
 def start_tracking(cfg: DictConfig, *, job_type: str) -> Tracker:

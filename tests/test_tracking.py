@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -194,3 +195,22 @@ def test_multirun_shares_one_group(offline):
     assert sorted(run["name"] for run in runs) == ["seed=0", "seed=1"]
     assert sorted(run["summary"]["seed"] for run in runs) == [0, 1]
     assert all(run["config"]["choice/logger"] == "wandb" for run in runs)
+
+
+def test_wandb_files_stay_inside_the_run_directory(offline, monkeypatch):
+    home = offline / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for variable in ("WANDB_DATA_DIR", "WANDB_CACHE_DIR", "WANDB_ARTIFACT_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    run_dir = offline / "run"
+    cfg = OmegaConf.create({"logger": {"_target_": "cbred.tracking.WandbTracker", "project": "cbred-test",
+                                       "dir": str(run_dir)}})
+    with start_tracking(cfg, job_type="reduce") as tracker:
+        tracker.log_table("clusters", pd.DataFrame({"cluster": np.arange(50)}))
+    wandb.teardown()
+    staged = list((run_dir / "wandb" / "data" / "artifacts" / "staging").glob("*"))
+    assert staged  # the offline run keeps its staged table for `wandb sync`, in the run dir
+    assert not (home / ".local" / "share" / "wandb").exists()
+    assert "WANDB_DATA_DIR" not in os.environ  # restored after the run
