@@ -1,31 +1,31 @@
-"""C-BRED as a composition: constraints -> units -> ranks -> (Q) -> clustering -> scores -> selection.
+"""C-BRED as a composition: constraints -> units -> ranks -> distance -> procedure -> budget.
 
-Algorithm 1 of the method, with the objects of the other modules::
+The method, with the objects of the other modules::
 
-    K, eta   <- stability selection of the clusterer on the graphs under the distance
-    clusters <- clusterer(graphs, distance, K, eta)
-    return argmax_c f(TF statistics of c)            # among clusters of >= min_size cells
+    units    <- isomorphism classes of the space after constraints
+    ranks    <- signed within-space ranks of the TF statistics of every unit
+    order    <- procedure(distance's view of the units, ranks)   # clusters or neighbourhoods
+    return the first `budget` architectures of the units in that order
 
 :func:`reduce_space` is a pure function of its inputs (a space, a TF-statistic table, a
-distance, a clusterer, a selection rule) and returns a :class:`Reduction` holding
+distance, a selection procedure, a budget) and returns a :class:`Reduction` holding
 everything a report or a plot needs. The accuracy table, when given, is used only by the
-evaluation, after the selection.
+evaluation, after the selection; the baselines (Quantiled, random) have the selection's
+exact size.
 
 Units
     With ``dedup=True`` (default) isomorphic cells (same function, different encodings;
-    NB201: 15,625 cells, 6,466 classes) are clustered and ranked once, as one *unit*
+    NB201: 15,625 cells, 6,466 classes) are scored and ordered once, as one *unit*
     represented by the class member first in space order, whose TF statistics are the
-    class mean. Labels are then broadcast to every member; sizes, the selected sub-space
-    and the evaluation count cells.
+    class mean. Labels and scores are then broadcast to every member; sizes, the budget,
+    the selected sub-space and the evaluation count cells.
 
 Points
     Units at distance 0 from each other (coarse feature maps: under the operation
     histogram, NB201's 6,466 classes are 208 distinct distributions) have identical rows
-    in the representation and no clustering of the distance can separate them. The
-    clusterer sees every distinct point once, so that a group of indistinguishable cells
-    counts as one point, as isomorphic cells do (it neither dominates the k-means
-    objective nor the graph degrees of spectral clustering), and stability selection
-    resamples points of the metric space.
+    in the representation. Clusterers see every distinct point once
+    (:class:`~cbred.selection.procedures.ClusterUnion`); neighbourhoods keep them, since
+    identical architectures are legitimately each other's nearest neighbours.
 """
 
 from __future__ import annotations
@@ -40,18 +40,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from cbred.cache import atomic_write
 from cbred.clustering.representation import Representation, represent
-from cbred.data.benchmark import load_benchmark, read_table
+from cbred.data.benchmark import DUPLICATE_POLICIES, BenchmarkTableWarning, load_benchmark, read_table
 from cbred.data.space import SearchSpace
 from cbred.evaluation import BASELINES, Evaluation, evaluate
+from cbred.distances.base import Distance
 from cbred.selection import (
-    ClusterSelection,
     Constraint,
+    SubspaceSelector,
     aggregate_rank,
     apply_constraints,
+    budget_cells,
+    fill_budget,
     resolve_directions,
     signed_ranks,
 )
@@ -69,39 +73,47 @@ class Reduction:
     ----------
     space : str
         Name of the space.
-    archs : Index
-        Architectures the reduction worked on (the space after constraints, without NaN
-        statistics).
     units : Series
-        Unit (isomorphism-class representative, or the cell itself) of every arch.
+        Unit (isomorphism-class representative, or the cell itself) of every architecture
+        the reduction worked on (the space after constraints, without NaN statistics; its
+        index).
     labels : Series
-        Cluster of every arch; ``-1`` for archs the Q+C pre-filter removed.
-    selected_cluster : int
+        Cluster of every arch; ``-1`` where the procedure has no clusters (neighbourhood
+        scores, units a Q+C pre-filter removed).
+    procedure : str
+        The selection procedure, e.g. ``"NeighbourhoodScore"`` or
+        ``"QuantileFirst(ClusterUnion)"``.
+    budget : float or int
+        The budget as asked (a fraction or a number of architectures).
+    selection_score : Series
+        The procedure's score of every arch (its unit's), higher is better.
+    order : Index
+        Unit ids, most promising first: ``fill_budget(order, units, n)`` is the selection
+        of any other size ``n`` (for procedures whose order does not depend on the budget).
     cluster_scores : DataFrame
-        One row per cluster: ``score``, ``size`` (cells), ``n_units``, ``tf_rank`` (mean
-        aggregate rank), ``eligible``, ``rank`` (1 = best).
+        One row per cluster (``score``, ``size``, ``n_units``, ``tf_rank``, ``eligible``,
+        ``rank``: 1 = taken first); empty without clusters.
     tf : DataFrame
         The TF statistics used, per arch.
     tf_rank : Series
         Aggregate signed rank of every arch (its unit's).
     stability : DataFrame
-        The stability table (one row per K, eta, ...: ``mean``, ``std``, ``min``, ``n_pairs``);
-        empty when the clusterer is not a stability selector.
+        How the procedure chose its parameters: the stability table of a clusterer (one row
+        per K, eta, ...), the cross-validation table (``loo_mse`` per K or per number of
+        neighbours), or empty.
     best_params : dict
-        Parameters of the final clustering (``n_clusters``, ``eta``, ...).
+        Parameters the procedure chose (``n_clusters``, ``eta``, ``n_neighbors``, ...).
     stability_score : float
         Mean agreement of ``best_params`` (NaN without stability selection).
     representation : Representation
-        The distance's view of every unit, rows in the order of ``unit_ids``: an embedding
-        or a distance matrix (for MDS / t-SNE / PCA plots).
+        The distance's view of every unit, rows in the order of ``unit_ids``.
     n_points : int
-        Distinct points among them under the distance (what the clusterer saw).
+        Distinct points among the units under the distance.
     embedding : ndarray or None
-        Coordinates the final k-means ran on (MDS or spectral embedding), one row per
-        clustered unit.
+        Coordinates the final k-means ran on (MDS or spectral embedding), one row per unit.
     subsets : dict of str to Index
-        ``full`` (= ``archs``), ``selected``, ``quantiled`` (the best archs by ``tf_rank``,
-        as many as selected), ``random`` (as many, uniformly).
+        ``full``, ``selected``, ``quantiled`` (the best archs by ``tf_rank``, as many as
+        selected), ``random`` (as many, uniformly).
     evaluation : Evaluation or None
         Accuracy of the sub-spaces, when a benchmark was given.
     timings : dict of str to float
@@ -111,10 +123,12 @@ class Reduction:
     """
 
     space: str
-    archs: pd.Index
     units: pd.Series
     labels: pd.Series
-    selected_cluster: int
+    procedure: str
+    budget: float | int
+    selection_score: pd.Series
+    order: pd.Index
     cluster_scores: pd.DataFrame
     tf: pd.DataFrame
     tf_rank: pd.Series
@@ -130,9 +144,9 @@ class Reduction:
     excluded: dict[str, int] = field(default_factory=dict)
 
     @property
-    def clustered_units(self) -> pd.Index:
-        """Units that were clustered (all of them but for Q+C)."""
-        return pd.Index(self.units[(self.labels >= 0).to_numpy()].unique(), name="unit")
+    def archs(self) -> pd.Index:
+        """Architectures the reduction worked on (``subsets["full"]``)."""
+        return self.subsets["full"]
 
     @property
     def selected(self) -> pd.Index:
@@ -148,18 +162,26 @@ class Reduction:
     def n_clusters(self) -> int:
         return int(len(self.cluster_scores))
 
+    @property
+    def selected_cluster(self) -> int:
+        """The cluster taken first (``-1`` without clusters)."""
+        if self.cluster_scores.empty:
+            return -1
+        return int(self.cluster_scores["rank"].idxmin())
+
     def metrics(self) -> dict:
         """Flat metrics (the ``metrics.json`` contract keys first, then the details)."""
         metrics = {
             "n_archs": int(len(self.archs)),
             "n_clusters": self.n_clusters,
-            "selected_cluster": int(self.selected_cluster),
+            "selected_cluster": self.selected_cluster,
             "selected_size": int(len(self.selected)),
             "stability": float(self.stability_score),
+            "budget": self.budget,
+            "selection/procedure": self.procedure,
             "n_units": int(len(self.unit_ids)),
-            "n_clustered_units": int(len(self.clustered_units)),
             "n_points": int(self.n_points),
-            "selected/score": float(self.cluster_scores.at[self.selected_cluster, "score"]),
+            "selected/score": float(self.selection_score.reindex(self.selected).mean()),
             "selected/tf_rank": float(self.tf_rank.reindex(self.selected).mean()),
             "representation": self.representation.kind,
             **{f"params/{k}": v for k, v in self.best_params.items()},
@@ -171,12 +193,13 @@ class Reduction:
         return metrics
 
     def clusters_table(self) -> pd.DataFrame:
-        """One row per arch: ``cluster``, ``unit``, ``selected``, ``tf_rank`` and the statistics."""
+        """One row per arch: ``cluster``, ``unit``, ``selected``, ``selection_score``, ``tf_rank``, statistics."""
         table = pd.DataFrame(
             {
                 "cluster": self.labels,
                 "unit": self.units,
                 "selected": self.archs.isin(self.selected),
+                "selection_score": self.selection_score,
                 "tf_rank": self.tf_rank,
             },
             index=self.archs,
@@ -187,19 +210,19 @@ class Reduction:
         """A few lines for the terminal."""
         params = ", ".join(f"{k}={v}" for k, v in self.best_params.items())
         lines = [
-            f"{self.space}: {len(self.archs):,} architectures ({len(self.unit_ids):,} units), "
-            f"{self.n_clusters} clusters ({params}, stability {self.stability_score:.3f})",
-            f"selected cluster {self.selected_cluster}: {len(self.selected):,} architectures "
-            f"({len(self.selected) / len(self.archs):.1%} of the space), "
-            f"score {self.cluster_scores.at[self.selected_cluster, 'score']:.3f}",
+            f"{self.space}: {len(self.archs):,} architectures ({len(self.unit_ids):,} units); "
+            f"{self.procedure} ({params})"
+            + (f", {self.n_clusters} clusters" if self.n_clusters else ""),
+            f"selected: {len(self.selected):,} architectures "
+            f"({len(self.selected) / len(self.archs):.1%} of the space, budget {self.budget})",
         ]
         if self.evaluation is not None:
             table, name = self.evaluation.summary, self.evaluation.metric
             n = self.evaluation.budgets[0]
-            for column, what in (("acc_mean", f"mean {name}"), (f"best_of_{n}", f"best-of-{n}")):
-                values = " / ".join(f"{s} {table.at[s, column]:.2f}" for s in BASELINES if s in table.index)
+            for column, what in (("acc_mean", f"mean {name}"), (f"best_of_{n}", f"best-of-{n}"),
+                                 ("top1pct_recall", "top-1% recall")):
+                values = " / ".join(f"{s} {table.at[s, column]:.3f}" for s in BASELINES if s in table.index)
                 lines.append(f"{what}: {values}")
-            lines.append(f"Kendall tau(cluster score, cluster mean {name}): {self.evaluation.cluster_rank_tau:.2f}")
         lines.append("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in self.timings.items()))
         return "\n".join(lines)
 
@@ -212,10 +235,11 @@ class Reduction:
             "selected": directory / "selected.csv",
             "metrics": directory / "metrics.json",
         }
+        metrics = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in self.metrics().items()}
+        # NaN / inf -> null: strict JSON, checked before anything is written
+        text = json.dumps(metrics, indent=2, default=_json_value, allow_nan=False)
         atomic_write(files["clusters"], lambda tmp: clusters.to_csv(tmp))
         atomic_write(files["selected"], lambda tmp: clusters[clusters["selected"]].drop(columns="selected").to_csv(tmp))
-        metrics = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in self.metrics().items()}
-        text = json.dumps(metrics, indent=2, default=_json_value)  # NaN -> null: strict JSON
         atomic_write(files["metrics"], lambda tmp: tmp.write_text(text + "\n"))
         return files
 
@@ -229,21 +253,31 @@ def align_table(
 ) -> pd.DataFrame:
     """``table`` as one row per architecture of ``space`` (NaN where it has none).
 
-    Accepts ids as an ``arch`` column or as the index; ids are validated and canonicalised
-    by :func:`cbred.data.benchmark.load_benchmark`.
+    Ids come from the columns the space's benchmark loader accepts
+    (:meth:`~cbred.data.space.SearchSpace.ids_from_table`: ``arch``; NB101 also ``hash``
+    or ``matrix`` + ``ops``), else from the index; they are validated and canonicalised
+    by :func:`cbred.data.benchmark.load_benchmark`. Text in a column is an error naming
+    it; +-inf is kept (the caller decides).
     """
-    frame = table if "arch" in table.columns else table.rename_axis("arch").reset_index()
+    try:
+        space.ids_from_table(table)
+        frame = table.reset_index(drop=True)
+    except ValueError:  # no id column: the index holds the ids
+        frame = table.rename_axis("arch").reset_index()
     # rows missing from the table are reported as NaN statistics by the caller
-    return load_benchmark(frame, space, columns=list(columns), name=name).reindex(pd.Index(space.ids, name="arch"))
+    aligned = load_benchmark(
+        frame, space, columns=list(columns), name=name, nonfinite="keep", option_prefix="tfstats"
+    )
+    return aligned.reindex(pd.Index(space.ids, name="arch"))
 
 
 def reduce_space(
     space: SearchSpace,
     tf_table: pd.DataFrame,
-    distance,
-    clusterer,
-    selection: ClusterSelection,
+    distance: Distance,
+    selection: SubspaceSelector,
     *,
+    budget: float | int = 0.01,
     statistics: Sequence[str],
     directions: Mapping[str, int] | None = None,
     constraints: Sequence[Constraint] = (),
@@ -251,7 +285,7 @@ def reduce_space(
     representation: Mapping | None = None,
     accuracy: pd.Series | None = None,
     budgets: Sequence[int] = (10, 100),
-    random_state=0,
+    random_state: int | np.random.RandomState | None = 0,
 ) -> Reduction:
     """Run C-BRED on ``space``.
 
@@ -263,19 +297,20 @@ def reduce_space(
         ``statistics`` and the columns of table-less constraints.
     distance : Distance
         ``pairwise`` / ``embed`` / ``is_euclidean`` (:mod:`cbred.distances`).
-    clusterer : estimator
-        :class:`~cbred.clustering.StabilitySelection` (or any clusterer with ``labels_``);
-        its ``metric`` (or its estimator's) is set to match the representation.
-    selection : ClusterSelection
-        Variant, score function, minimum cluster size.
+    selection : SubspaceSelector
+        The selection procedure (:mod:`cbred.selection.procedures`); cloned, never fitted
+        in place, its ``metric`` set to match the representation.
+    budget : float or int, default=0.01
+        Size of the sub-space: a fraction of the space in ``(0, 1)`` or a number of
+        architectures (:func:`cbred.selection.budget.budget_cells`); met exactly.
     statistics : sequence of str
-        Columns of ``tf_table`` that score clusters.
+        Columns of ``tf_table`` that score architectures.
     directions : mapping, optional
         ``+1``/``-1`` per statistic, overriding :func:`cbred.tfstats.direction`.
     constraints : sequence of Constraint
         Applied to the space first.
     dedup : bool
-        Cluster one unit per isomorphism class (see the module docstring).
+        Select among isomorphism classes (see the module docstring).
     representation : mapping, optional
         Keyword arguments of :func:`cbred.clustering.representation.represent`.
     accuracy : Series, optional
@@ -288,8 +323,8 @@ def reduce_space(
     Raises
     ------
     ValueError
-        Empty space after the constraints or after removing NaN statistics, K greater than
-        the number of units, unknown statistic or direction.
+        Empty space after the constraints or after removing NaN statistics, a budget that
+        is not a fraction or a count the space can hold, unknown statistic or direction.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -305,65 +340,64 @@ def reduce_space(
     needed = list(statistics) + [c.column for c in constraints if c.table is None and c.column not in statistics]
     tf_all = align_table(tf_table, space, needed)
     archs, excluded = _candidates(space, tf_all, constraints, list(statistics))
+    n_cells = budget_cells(budget, len(archs))
     tf = tf_all.loc[archs, list(statistics)]
     units = _units(space, archs, dedup)
     ranks = signed_ranks(tf.groupby(units, sort=False).mean(), directions)
-    unit_rank = aggregate_rank(ranks)
+    unit_ids = ranks.index
     lap("statistics")
 
-    clustered = selection.prefilter(unit_rank).to_numpy()
-    to_cluster = unit_rank.index[clustered]
-    _check_cluster_counts(clusterer, len(to_cluster), "isomorphism classes" if dedup else "architectures")
-    # all units, then the Q+C subset: one distance matrix per space (and per cache entry)
-    rep = represent(distance, space.graphs(list(unit_rank.index)), random_state=rng, **(representation or {}))
+    rep = represent(distance, space.graphs(list(unit_ids)), random_state=rng, **(representation or {}))
     lap("distance")
 
-    points, point_of_unit = rep.subset(np.flatnonzero(clustered)).distinct()
-    _check_cluster_counts(clusterer, len(points), "distinct points under the distance")
-    _set_metric(clusterer, rep.metric)
-    clusterer.fit(points.X)
-    lap("clustering")
-
-    unit_labels = pd.Series(-1, index=unit_rank.index, name="cluster")
-    unit_labels[to_cluster] = clusterer.labels_[point_of_unit]
-    labels = units.map(unit_labels).rename("cluster")
-    cluster_scores = _score_clusters(selection, ranks, unit_labels, labels, unit_rank)
-    chosen = selection.choose(cluster_scores["score"], cluster_scores["size"])
+    selector = clone(selection).set_params(metric=rep.metric)
+    cells_per_unit = units.value_counts().reindex(unit_ids).to_numpy()
+    selector.fit(rep.X, ranks, sample_weight=cells_per_unit, budget=n_cells)
+    selected = fill_budget(unit_ids[selector.order_], units, n_cells)
     lap("selection")
 
+    unit_rank = aggregate_rank(ranks)
     tf_rank = units.map(unit_rank).rename("tf_rank")
-    selected = archs[(labels == chosen).to_numpy()]
     subsets = {
         "full": archs,
         "selected": selected,
-        "quantiled": tf_rank.sort_values(ascending=False, kind="stable").index[: len(selected)],
-        "random": archs[np.sort(rng.choice(len(archs), len(selected), replace=False))],
+        "quantiled": tf_rank.sort_values(ascending=False, kind="stable").index[:n_cells],
+        "random": archs[np.sort(rng.choice(len(archs), n_cells, replace=False))],
     }
+    labels = units.map(pd.Series(selector.labels_, index=unit_ids)).rename("cluster")
     reduction = Reduction(
         space=space.name,
-        archs=archs,
         units=units,
         labels=labels,
-        selected_cluster=chosen,
-        cluster_scores=cluster_scores,
+        procedure=describe(selector),
+        budget=budget,
+        selection_score=units.map(pd.Series(selector.scores_, index=unit_ids)).rename("selection_score"),
+        order=unit_ids[selector.order_],
+        cluster_scores=selector.cluster_scores_,
         tf=tf,
         tf_rank=tf_rank,
-        stability=getattr(clusterer, "stability_", pd.DataFrame()),
-        best_params=dict(getattr(clusterer, "best_params_", {"n_clusters": len(cluster_scores)})),
-        stability_score=float(getattr(clusterer, "best_stability_", float("nan"))),
+        stability=selector.criterion_,
+        best_params=dict(selector.params_),
+        stability_score=float(getattr(selector, "stability_score_", float("nan"))),
         representation=rep,
-        embedding=_unit_embedding(clusterer, point_of_unit),
-        n_points=len(points),
+        embedding=selector.embedding_,
+        n_points=len(rep.distinct()[0]),
         subsets=subsets,
         timings=timings,
         excluded=excluded,
     )
     if accuracy is not None:
-        reduction.evaluation = evaluate(
-            accuracy.reindex(archs), subsets, labels, cluster_scores["score"], budgets=budgets
-        )
+        scores = selector.cluster_scores_.get("score", pd.Series(dtype=float))
+        reduction.evaluation = evaluate(accuracy.reindex(archs), subsets, labels, scores, budgets=budgets)
         lap("evaluation")
     return reduction
+
+
+def describe(selector: SubspaceSelector) -> str:
+    """Name of a procedure and of the procedures it wraps, e.g. ``QuantileFirst(ClusterUnion)``."""
+    inner = getattr(selector, "selector", None)
+    name = type(selector).__name__
+    return f"{name}({describe(inner)})" if inner is not None else name
 
 
 def _candidates(
@@ -392,26 +426,6 @@ def _candidates(
     return archs, {"constraints": int((~keep).sum()), "nan_statistics": int(nan.sum())}
 
 
-def _score_clusters(
-    selection: ClusterSelection, ranks: pd.DataFrame, unit_labels: pd.Series, labels: pd.Series,
-    unit_rank: pd.Series,
-) -> pd.DataFrame:
-    """One row per cluster: score, size in cells, units, mean TF rank, eligibility, rank."""
-    scores = selection.score(ranks, unit_labels)
-    table = pd.DataFrame(
-        {
-            "score": scores,
-            "size": labels[labels >= 0].value_counts().reindex(scores.index).fillna(0).astype(int),
-            "n_units": unit_labels[unit_labels >= 0].value_counts().reindex(scores.index),
-            "tf_rank": unit_rank.groupby(unit_labels).mean().reindex(scores.index),
-        }
-    )
-    table["eligible"] = selection.eligible(table["size"])
-    table["rank"] = table["score"].rank(ascending=False, method="min").astype(int)
-    table.index.name = "cluster"
-    return table
-
-
 def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:
     """Unit of every arch: the first member (in ``archs`` order) of its isomorphism class."""
     if not dedup:
@@ -421,51 +435,55 @@ def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:
     return first.rename("unit")
 
 
-def _unit_embedding(clusterer, point_of_unit: np.ndarray) -> np.ndarray | None:
-    fitted = getattr(clusterer, "best_estimator_", clusterer)
-    embedding = getattr(fitted, "embedding_", None)
-    return None if embedding is None else embedding[point_of_unit]
-
-
-def _estimator(clusterer):
-    return getattr(clusterer, "estimator", clusterer)
-
-
-def _set_metric(clusterer, metric: str) -> None:
-    estimator = _estimator(clusterer)
-    if "metric" in estimator.get_params(deep=False):
-        estimator.set_params(metric=metric)
-
-
-def _check_cluster_counts(clusterer, n: int, what: str) -> None:
-    """K greater than the number of things to cluster: one clear error, before any work."""
-    grid = getattr(clusterer, "param_grid", None) or {}
-    ks = list(grid.get("n_clusters", [_estimator(clusterer).get_params().get("n_clusters", 1)]))
-    too_many = [int(k) for k in ks if int(k) > n]
-    if too_many:
-        raise ValueError(
-            f"K={too_many} greater than the number of {what} to cluster ({n}); "
-            "lower the K range (clustering.param_grid.n_clusters) or relax the constraints"
-        )
-
-
-def load_tf_table(path=None) -> pd.DataFrame:
+def load_tf_table(path=None, *, duplicates: str = "error") -> pd.DataFrame:
     """The TF-statistic table: the embedded NB201 one (``None``) or any table file.
 
-    Any CSV / parquet / JSON-lines file with architecture ids (``arch`` column or index)
-    and one column per statistic works, e.g. a user's own statistics.
+    Any CSV / parquet / JSON-lines file with architecture ids (``arch`` column, NB101
+    ``hash`` column, or the index) and one column per statistic works, e.g. a user's own
+    statistics.
+
+    Parameters
+    ----------
+    path : path, optional
+    duplicates : {"error", "first", "mean"}
+        Several rows of one id (same spelling): left for :func:`align_table` to report,
+        or merged here (with a warning), as ``benchmark.duplicates`` does for accuracy.
     """
     if path is None:
         from cbred.tfstats import load_table
 
-        return load_table()
-    return read_table(path)
+        table = load_table()
+    else:
+        table = read_table(path)
+    if duplicates not in DUPLICATE_POLICIES:
+        raise ValueError(f"tfstats.duplicates={duplicates!r}; choices: {', '.join(DUPLICATE_POLICIES)}")
+    if duplicates == "error":
+        return table
+    id_column = next((c for c in ("arch", "hash") if c in table.columns), None)
+    ids = table[id_column] if id_column else pd.Series(table.index, index=table.index)
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return table
+    warnings.warn(
+        f"TF-statistic table {path or '(embedded)'}: {ids[repeated].nunique()} architecture(s) have "
+        f"several rows ({int(repeated.sum())} rows); merged by {duplicates!r}",
+        BenchmarkTableWarning,
+        stacklevel=2,
+    )
+    grouped = table.groupby(ids.to_numpy(), sort=False)
+    merged = grouped.first() if duplicates == "first" else grouped.mean(numeric_only=True)
+    merged.index.name = id_column or table.index.name
+    return merged.reset_index() if id_column else merged
 
 
 def load_accuracy(path, space: SearchSpace, metric: str, **options) -> pd.Series:
     """The ``metric`` column of a benchmark table, per architecture of ``space``.
 
-    Raises ``ValueError`` naming the column and the available ones when it is missing.
+    ``options`` go to :func:`cbred.data.benchmark.load_benchmark` (``duplicates``,
+    ``nonfinite``: +-inf accuracies are an error naming column and rows unless
+    ``nonfinite="drop"``). Raises ``ValueError`` naming the column and the available ones
+    when it is missing.
     """
+    options.setdefault("option_prefix", "benchmark")
     table = load_benchmark(path, space, columns=[metric], **options)
     return table[metric].astype(float)

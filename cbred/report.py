@@ -32,10 +32,11 @@ from cbred.viz.figures import KEY_FIGURES
 METRICS = "metrics.json"
 #: The metrics.json keys of the report, in column order (those no run has are left out).
 CONTRACT_KEYS = (
-    "n_archs", "n_clusters", "selected_cluster", "selected_size", "stability",
-    "full/acc_mean", "selected/acc_mean", "selected/acc_std",
+    "selection/procedure", "budget", "n_archs", "n_clusters", "selected_cluster", "selected_size", "stability",
+    "full/acc_mean", "selected/acc_mean", "quantiled/acc_mean", "random/acc_mean", "selected/acc_std",
     "full/best_of_10", "selected/best_of_10", "quantiled/best_of_10", "random/best_of_10",
-    "selected/top1pct_recall", "cluster_rank_tau",
+    "full/best_of_100", "selected/best_of_100", "quantiled/best_of_100", "random/best_of_100",
+    "selected/top1pct_recall", "quantiled/top1pct_recall", "random/top1pct_recall", "cluster_rank_tau",
 )  # fmt: skip
 
 

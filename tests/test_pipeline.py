@@ -10,7 +10,7 @@ from cbred.clustering import MetricKMeans, MetricSpectral, StabilitySelection
 from cbred.data.nb201 import NB201Space, all_codes
 from cbred.distances.probabilistic import Hellinger, JensenShannon
 from cbred.pipeline import ReductionWarning, align_table, reduce_space
-from cbred.selection import ClusterSelection, Constraint, dominance, median_rank
+from cbred.selection import ClusterUnion, Constraint, NeighbourhoodScore, QuantileFirst, dominance
 
 STATISTICS = ["ntk_cond", "naswot_v1"]
 
@@ -50,69 +50,96 @@ def _clusterer(estimator=None, ks=(2, 3, 4)):
 
 def _reduce(space, tf_table, **kwargs):
     options = dict(
-        distance=Hellinger(cache=False), clusterer=_clusterer(), selection=ClusterSelection(median_rank, min_size=20),
-        statistics=STATISTICS,
+        distance=Hellinger(cache=False), selection=ClusterUnion(clusterer=_clusterer()), statistics=STATISTICS,
+        budget=0.1,
     )
     options.update(kwargs)
-    return reduce_space(space, tf_table, options.pop("distance"), options.pop("clusterer"), options.pop("selection"),
-                        **options)
+    return reduce_space(space, tf_table, options.pop("distance"), options.pop("selection"), **options)
 
 
 def test_reduction_is_consistent(space, tf_table):
     result = _reduce(space, tf_table)
     classes = space.isomorphism_classes()
     assert result.archs.equals(pd.Index(space.ids, name="arch"))
-    assert result.units.nunique() == classes.nunique() == len(result.clustered_units)
+    assert result.units.nunique() == classes.nunique() == len(result.unit_ids)
     assert (result.labels >= 0).all() and result.labels.index.equals(result.archs)
-    # isomorphic cells share their cluster
+    # isomorphic cells share their cluster and their score
     assert result.labels.groupby(classes).nunique().max() == 1
-    assert result.selected.equals(result.archs[result.labels == result.selected_cluster])
+    assert result.selection_score.groupby(classes).nunique().max() == 1
+    # the budget is met exactly: 10 % of 729
+    assert len(result.selected) == 73
     scores = result.cluster_scores
-    assert scores["size"].sum() == len(space) and scores.loc[result.selected_cluster, "rank"] == 1
-    assert scores.loc[result.selected_cluster, "score"] == scores.loc[scores["eligible"], "score"].max()
+    first = result.selected_cluster
+    assert scores["size"].sum() == len(space) and scores.loc[first, "rank"] == 1
+    assert scores.loc[first, "score"] == scores["score"].max()
+    # the union of clusters takes whole clusters in rank order; the last one is cut
+    taken = result.labels[result.selected].map(scores["rank"])
+    assert taken.max() - taken.min() <= scores["rank"].max()
+    full = scores.index[scores["rank"] < taken.max()]
+    assert result.labels.isin(full).sum() == (result.labels[result.selected].isin(full)).sum()
     assert result.best_params["n_clusters"] == result.n_clusters == result.labels.nunique()
     assert set(result.stability["n_clusters"]) == {2, 3, 4}
-    assert result.representation.kind == "embedding" and result.n_points < len(result.clustered_units)
-    assert result.embedding.shape[0] == len(result.clustered_units)
+    assert result.representation.kind == "embedding" and result.n_points < len(result.unit_ids)
+    assert result.embedding.shape[0] == len(result.unit_ids)
     # baselines of the same size
     sizes = {name: len(ids) for name, ids in result.subsets.items()}
-    assert sizes == {"full": 729, "selected": len(result.selected), "quantiled": len(result.selected),
-                     "random": len(result.selected)}
-    best = result.tf_rank.sort_values(ascending=False, kind="stable").index[: len(result.selected)]
+    assert sizes == {"full": 729, "selected": 73, "quantiled": 73, "random": 73}
+    best = result.tf_rank.sort_values(ascending=False, kind="stable").index[:73]
     assert result.subsets["quantiled"].equals(best)
     metrics = result.metrics()
-    assert {"n_archs", "n_clusters", "selected_cluster", "selected_size", "stability"} <= set(metrics)
-    assert metrics["n_archs"] == 729 and metrics["selected_size"] == len(result.selected)
+    assert {"n_archs", "n_clusters", "selected_cluster", "selected_size", "stability", "budget",
+            "selection/procedure"} <= set(metrics)
+    assert metrics["n_archs"] == 729 and metrics["selected_size"] == 73
+    assert metrics["budget"] == 0.1 and metrics["selection/procedure"] == "ClusterUnion"
+
+
+def test_the_clusterer_given_is_left_unfitted(space, tf_table):
+    selection = ClusterUnion(clusterer=_clusterer())
+    _reduce(space, tf_table, selection=selection)
+    assert not hasattr(selection.clusterer, "labels_") and not hasattr(selection, "order_")
 
 
 def test_same_seed_same_reduction(space, tf_table):
     a, b = _reduce(space, tf_table), _reduce(space, tf_table)
     pd.testing.assert_series_equal(a.labels, b.labels)
     pd.testing.assert_frame_equal(a.stability, b.stability)
-    assert a.subsets["random"].equals(b.subsets["random"])
+    assert a.selected.equals(b.selected) and a.subsets["random"].equals(b.subsets["random"])
 
 
-def test_qc_clusters_only_the_best_quantile(space, tf_table):
-    result = _reduce(space, tf_table, selection=ClusterSelection(dominance, variant="QC", quantile=0.3, min_size=5))
+def test_qc_selects_only_among_the_best_quantile(space, tf_table):
+    selection = QuantileFirst(selector=ClusterUnion(clusterer=_clusterer(), score=dominance), quantile=0.3)
+    result = _reduce(space, tf_table, selection=selection, budget=40)
     n_units = result.units.nunique()
-    assert len(result.clustered_units) == math.ceil(0.3 * n_units)
-    # the representation covers every unit, the final embedding the clustered ones
-    assert len(result.representation) == len(result.unit_ids) == n_units
-    assert result.embedding.shape[0] == len(result.clustered_units)
     clustered = result.labels >= 0
+    assert result.units[clustered].nunique() == math.ceil(0.3 * n_units)
+    # the representation covers every unit
+    assert len(result.representation) == len(result.unit_ids) == n_units
     # everything clustered ranks above everything that was not
     assert result.tf_rank[clustered].min() >= result.tf_rank[~clustered].max()
     assert result.selected.isin(result.archs[clustered]).all()
+    assert result.metrics()["selection/procedure"] == "QuantileFirst(ClusterUnion)"
 
 
 def test_non_euclidean_distance_spectral_and_no_dedup(space, tf_table):
     estimator = MetricSpectral(random_state=0)
+    clusterer = StabilitySelection(estimator, param_grid={"n_clusters": [2, 3], "eta": [0.5, 1.0]},
+                                   n_resamples=3, random_state=0)
     result = _reduce(space, tf_table, distance=JensenShannon(cache=False), dedup=False,
-                     clusterer=StabilitySelection(estimator, param_grid={"n_clusters": [2, 3], "eta": [0.5, 1.0]},
-                                                  n_resamples=3, random_state=0))
+                     selection=ClusterUnion(clusterer=clusterer))
     assert result.representation.kind == "distance matrix"
-    assert result.representation.X.shape == (729, 729) and len(result.clustered_units) == 729
+    assert result.representation.X.shape == (729, 729) and len(result.unit_ids) == 729
     assert set(result.best_params) == {"n_clusters", "eta"} and len(result.stability) == 4
+
+
+def test_neighbourhood_selection_on_a_distance_matrix(space, tf_table):
+    result = _reduce(space, tf_table, distance=JensenShannon(cache=False), selection=NeighbourhoodScore(), budget=50)
+    assert len(result.selected) == 50 and result.n_clusters == 0 and result.selected_cluster == -1
+    assert (result.labels == -1).all()
+    assert result.best_params["n_neighbors"] in (5, 10, 20, 40, 80)
+    assert list(result.stability.columns) == ["n_neighbors", "loo_mse"]
+    # the selection is the best units by neighbourhood score
+    chosen = result.selection_score[result.selected]
+    assert chosen.min() >= result.selection_score.drop(result.selected).max()
 
 
 def test_constraints_nan_statistics_and_their_errors(space, tf_table):
@@ -125,12 +152,12 @@ def test_constraints_nan_statistics_and_their_errors(space, tf_table):
     assert result.tf.loc[result.archs, "ntk_cond"].notna().all()
     with pytest.raises(ValueError, match="no architecture of nb201 satisfies the constraints"):
         _reduce(space, tf_table, constraints=[Constraint("params", max=-1)])
-    with pytest.raises(ValueError, match="K=\\[5000\\] greater than the number of isomorphism classes"):
-        _reduce(space, tf_table, clusterer=_clusterer(ks=(2, 5000)))
-    with pytest.raises(ValueError, match="greater than the number of distinct points under the distance"):
-        _reduce(space, tf_table, clusterer=_clusterer(ks=(2, 100)))
+    with pytest.raises(ValueError, match="greater than the number of distinct points"):
+        _reduce(space, tf_table, selection=ClusterUnion(clusterer=_clusterer(ks=(2, 100))))
     with pytest.raises(ValueError, match="no column\\(s\\) \\['snip'\\]"):
         _reduce(space, tf_table, statistics=["snip"])
+    with pytest.raises(ValueError, match="selection.budget=800 architectures, but the space has only 729"):
+        _reduce(space, tf_table, budget=800)
 
 
 def test_evaluation_outputs_and_files(space, tf_table, tmp_path):
@@ -145,12 +172,24 @@ def test_evaluation_outputs_and_files(space, tf_table, tmp_path):
     assert "evaluation" in result.timings and "mean test_acc: full" in result.summary()
     files = result.write(tmp_path)
     clusters = pd.read_csv(files["clusters"], index_col="arch")
-    assert len(clusters) == 729 and {"cluster", "unit", "selected", "tf_rank", *STATISTICS} <= set(clusters)
+    assert len(clusters) == 729
+    assert {"cluster", "unit", "selected", "selection_score", "tf_rank", *STATISTICS} <= set(clusters)
     selected = pd.read_csv(files["selected"], index_col="arch")
     assert selected.index.equals(result.selected)
     metrics = json.loads(files["metrics"].read_text())
     assert metrics["selected/acc_mean"] == pytest.approx(summary.at["selected", "acc_mean"])
     assert metrics["params/n_clusters"] == result.n_clusters
+
+
+def test_the_selection_reads_no_accuracy(space, tf_table):
+    rng = np.random.default_rng(5)
+    accuracy = pd.Series(rng.normal(90, 2, len(space)), index=pd.Index(space.ids, name="arch"), name="acc")
+    shuffled = pd.Series(rng.permutation(accuracy.to_numpy()), index=accuracy.index, name="acc")
+    for selection in (NeighbourhoodScore(), ClusterUnion(clusterer=_clusterer())):
+        a = _reduce(space, tf_table, selection=selection, accuracy=accuracy)
+        b = _reduce(space, tf_table, selection=selection, accuracy=shuffled)
+        assert a.selected.equals(b.selected) and a.order.equals(b.order)
+        assert a.evaluation.summary.at["selected", "acc_mean"] != b.evaluation.summary.at["selected", "acc_mean"]
 
 
 def test_align_table_accepts_an_index_or_an_arch_column(space, tf_table):
@@ -161,7 +200,7 @@ def test_align_table_accepts_an_index_or_an_arch_column(space, tf_table):
 
 
 def test_a_plain_clusterer_without_stability_selection(space, tf_table, tmp_path):
-    result = _reduce(space, tf_table, clusterer=MetricKMeans(3, random_state=0))
+    result = _reduce(space, tf_table, selection=ClusterUnion(clusterer=MetricKMeans(3, random_state=0)))
     assert result.best_params == {"n_clusters": 3} and result.stability.empty
     assert math.isnan(result.stability_score)
     metrics = json.loads(result.write(tmp_path)["metrics"].read_text())  # strict JSON: NaN -> null

@@ -22,6 +22,9 @@ def _metrics(i: int) -> dict:
         "selected/acc_std": 2.5, "full/best_of_10": 93.1, "selected/best_of_10": 93.5,
         "quantiled/best_of_10": 93.4, "random/best_of_10": 93.0,
         "selected/top1pct_recall": 0.25, "cluster_rank_tau": 0.5 - i / 10,
+        "selection/procedure": "ClusterUnion", "budget": 0.01, "quantiled/acc_mean": 90.5, "random/acc_mean": 87.1,
+        "full/best_of_100": 94.0, "selected/best_of_100": 94.1, "quantiled/best_of_100": 94.2,
+        "random/best_of_100": 93.9, "quantiled/top1pct_recall": 0.3, "random/top1pct_recall": 0.01,
         "seconds/total": 12.3,  # not a contract key: left out
     }
 

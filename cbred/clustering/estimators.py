@@ -368,3 +368,83 @@ def _knn_affinity(distances, eta: float, rng):
 
 
 _AFFINITIES = {"gaussian": _gaussian_affinity, "knn": _knn_affinity}
+
+
+class MetricAgglomerative(ClusterMixin, BaseEstimator):
+    """Agglomerative (hierarchical) clustering of any distance, cut at ``n_clusters``.
+
+    One dendrogram serves every number of clusters: :meth:`cluster_path` cuts the same
+    tree at each K, so a multi-scale sweep (K from a few to hundreds) costs one linkage.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    linkage : {"average", "complete", "single", "ward"}, default="average"
+        Merge criterion (:func:`scipy.cluster.hierarchy.linkage`); ``"ward"`` needs an
+        embedding (``metric="euclidean"``).
+    metric : {"euclidean", "precomputed"}, default="euclidean"
+        ``X`` is ``(n, d)`` coordinates or an ``(n, n)`` distance matrix.
+    random_state : ignored
+        Accepted for a uniform interface with the other clusterers (the tree is deterministic).
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+    linkage_matrix_ : ndarray of shape (n_samples - 1, 4)
+
+    References
+    ----------
+    F. Murtagh and P. Contreras, "Algorithms for hierarchical clustering: an overview",
+    WIREs Data Mining and Knowledge Discovery, 2012.
+    """
+
+    LINKAGES = ("average", "complete", "single", "ward")
+
+    def __init__(self, n_clusters: int = 8, *, linkage: str = "average", metric: str = "euclidean",
+                 random_state=None) -> None:
+        self.n_clusters = n_clusters
+        self.linkage = linkage
+        self.metric = metric
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.pairwise = self.metric == "precomputed"
+        return tags
+
+    def _tree(self, X) -> np.ndarray:
+        from scipy.cluster.hierarchy import linkage
+        from scipy.spatial.distance import squareform
+
+        check_scalar(self.n_clusters, "n_clusters", int, min_val=1)
+        if self.metric not in METRICS:
+            raise ValueError(f"metric={self.metric!r}; choices: {', '.join(METRICS)}")
+        if self.linkage not in self.LINKAGES:
+            raise ValueError(f"linkage={self.linkage!r}; choices: {', '.join(self.LINKAGES)}")
+        if self.metric == "precomputed":
+            if self.linkage == "ward":
+                raise ValueError("linkage='ward' needs an embedding (metric='euclidean'), not a distance matrix")
+            D = check_dissimilarity(X)
+            return linkage(squareform(np.asarray(D, dtype=np.float64), checks=False), method=self.linkage)
+        X = check_array(X, dtype=np.float64, ensure_min_samples=2)
+        return linkage(X, method=self.linkage, metric="euclidean")
+
+    def _cut(self, tree: np.ndarray, ks: Sequence[int]) -> dict[int, np.ndarray]:
+        from scipy.cluster.hierarchy import cut_tree
+
+        n = len(tree) + 1
+        too_many = [int(k) for k in ks if int(k) > n]
+        if too_many:
+            raise ValueError(f"n_clusters={too_many} greater than the number of points to cluster ({n})")
+        cuts = cut_tree(tree, n_clusters=[int(k) for k in ks])
+        return {int(k): cuts[:, j].astype(np.int64) for j, k in enumerate(ks)}
+
+    def fit(self, X, y=None):
+        """Build the tree of ``X`` and cut it at ``n_clusters``."""
+        self.linkage_matrix_ = self._tree(X)
+        self.labels_ = self._cut(self.linkage_matrix_, [self.n_clusters])[self.n_clusters]
+        return self
+
+    def cluster_path(self, X, n_clusters: Sequence[int]) -> dict[int, np.ndarray]:
+        """Labels for every K of ``n_clusters`` from one tree."""
+        return self._cut(self._tree(X), list(n_clusters))

@@ -119,6 +119,7 @@ def stability_curve(
     std: str = "std",
     chosen: Mapping | None = None,
     ylabel: str = "stability (mean agreement)",
+    xlabel: str = "number of clusters K",
 ) -> Figure:
     """Stability against the number of clusters K, one line per eta, with a ±1 std band.
 
@@ -137,6 +138,8 @@ def stability_curve(
         marked by a star; keys that are not columns are ignored.
     ylabel : str
         Name of the stability measure (e.g. "stability (mean ARI)").
+    xlabel : str
+        Name of the ``k`` parameter.
 
     Returns
     -------
@@ -155,7 +158,7 @@ def stability_curve(
     ax = fig.add_subplot()
     for value, group in frame.groupby(by, dropna=False, sort=True):
         group = group.sort_values(k)
-        name = ("mean ± std" if single else "—" if pd.isna(value)
+        name = (("mean ± std" if std in group.columns else mean) if single else "—" if pd.isna(value)
                 else f"{value:g}" if isinstance(value, float) else str(value))
         (line,) = ax.plot(group[k], group[mean], marker="o", ms=4, label=name)
         if std in group.columns:
@@ -171,7 +174,7 @@ def stability_curve(
         best = frame[rows].iloc[0]
         ax.plot(best[k], best[mean], marker="*", ms=16, color="gold", markeredgecolor="black",
                 linestyle="none", zorder=5, label="chosen")
-    ax.set_xlabel("number of clusters K")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3)

@@ -98,6 +98,7 @@ def save_reduction_figures(
     *,
     clusters: pd.DataFrame,
     selected_cluster,
+    selected: Sequence | None = None,
     stability: pd.DataFrame | None = None,
     chosen: Mapping | None = None,
     op_counts: pd.DataFrame | None = None,
@@ -127,7 +128,10 @@ def save_reduction_figures(
         missing or negative = not clustered, e.g. cells filtered out by the Q+C variant) and
         the TF statistics as numeric columns.
     selected_cluster : label
-        The selected cluster (a value of ``clusters["cluster"]``).
+        The highlighted cluster (a value of ``clusters["cluster"]``): the selected one, or
+        the first one a union of clusters took.
+    selected : sequence of arch ids, optional
+        The selected sub-space (default: the cells of ``selected_cluster``).
     stability : DataFrame, optional
         The stability table (``StabilitySelection.stability_``): columns ``n_clusters``,
         ``mean`` and optionally ``eta``, ``std``; empty or None: no stability curve.
@@ -182,7 +186,9 @@ def save_reduction_figures(
     variables = clusters[list(statistics)].copy()
     if accuracy is not None:
         variables[ACCURACY] = accuracy.reindex(clusters.index)
-    selected = clusters.index[(labels == selected_cluster).to_numpy()]
+    if selected is None:
+        selected = clusters.index[(labels == selected_cluster).to_numpy()]
+    selected = pd.Index(selected)
     outdir = Path(outdir)
     figures: dict[str, Path] = {}
 
@@ -221,5 +227,19 @@ def save_reduction_figures(
     if op_counts is not None:
         emit("op_usage", op_usage(op_counts, labels, highlight=selected_cluster))
     if stability is not None and not stability.empty:
-        emit("stability", stability_curve(stability, chosen=chosen))
+        emit(*_criterion_figure(stability, chosen))
     return figures
+
+
+#: Parameter columns of a cross-validation table and their axis names.
+_LOO_PARAMETERS = {"n_neighbors": "neighbours k (besides the architecture itself)", "n_clusters": "number of clusters K"}
+
+
+def _criterion_figure(table: pd.DataFrame, chosen: Mapping | None) -> tuple[str, Figure]:
+    """The curve of how a procedure chose its parameter: stability, or leave-one-out error."""
+    if "loo_mse" not in table.columns:
+        return "stability", stability_curve(table, chosen=chosen)
+    k = next(column for column in _LOO_PARAMETERS if column in table.columns)
+    return "loo_criterion", stability_curve(
+        table, k=k, mean="loo_mse", chosen=chosen, xlabel=_LOO_PARAMETERS[k],
+        ylabel="leave-one-out MSE of the TF rank\n(lower is better)")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cbred.data.space import SearchSpace
 from cbred.viz.embedding import MAX_POINTS
 from cbred.viz.figures import save_reduction_figures
+from cbred.viz.style import REST_GROUP, SELECTED_GROUP
 
 
 def save_figures_of(
@@ -41,6 +43,10 @@ def save_figures_of(
         Dimensionality reduction (default: MDS for a matrix, PCA for an embedding).
     """
     clusters = reduction.clusters_table()
+    highlight = reduction.selected_cluster
+    if reduction.n_clusters == 0:  # neighbourhood scores: show the selection against the rest
+        clusters["cluster"] = np.where(clusters["selected"], SELECTED_GROUP, REST_GROUP)
+        highlight = SELECTED_GROUP
     statistics = list(reduction.tf.columns)
     graphs = space.graphs(list(reduction.archs))
     op_counts = pd.DataFrame(graphs.op_counts(), index=pd.Index(graphs.ids), columns=graphs.vocab)
@@ -52,7 +58,8 @@ def save_figures_of(
     return save_reduction_figures(
         outdir,
         clusters=clusters,
-        selected_cluster=reduction.selected_cluster,
+        selected_cluster=highlight,
+        selected=reduction.selected,
         stability=reduction.stability,
         chosen=reduction.best_params,
         op_counts=op_counts,

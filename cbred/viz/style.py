@@ -19,6 +19,9 @@ UNCLUSTERED = "unclustered"
 UNCLUSTERED_COLOR = to_rgba("0.75")
 FULL_SPACE_COLOR = to_rgba("0.45")
 HIGHLIGHT_EDGE = "black"
+#: Groups of a selection without clusters (neighbourhood scores): the selected cells and the rest.
+SELECTED_GROUP = "selected"
+REST_GROUP = "not selected"
 
 
 def new_figure(width: float = 6.4, height: float = 4.8) -> Figure:
@@ -41,13 +44,18 @@ def clustered_mask(labels: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def cluster_name(label, *, size: int | None = None, selected: bool = False) -> str:
-    """Legend text of a cluster, e.g. ``"cluster 3 (n=812, selected)"``."""
+    """Legend text of a cluster, e.g. ``"cluster 3 (n=812, selected)"``.
+
+    A string label names a group that is not a cluster (e.g. ``"selected"`` for a
+    neighbourhood selection) and is shown as is.
+    """
     if isinstance(label, float) and label.is_integer():
         label = int(label)
     details = [f"n={size:,}"] if size is not None else []
-    if selected:
+    if selected and label != SELECTED_GROUP:
         details.append("selected")
-    return f"cluster {label}" + (f" ({', '.join(details)})" if details else "")
+    name = label if isinstance(label, str) else f"cluster {label}"
+    return name + (f" ({', '.join(details)})" if details else "")
 
 
 def cluster_colors(labels: Iterable) -> dict:

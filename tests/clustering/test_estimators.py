@@ -104,3 +104,22 @@ def test_dense_affinity_refuses_huge_inputs(blobs, monkeypatch):
     with pytest.raises(ValueError, match="set n_neighbors"):
         MetricSpectral(3).fit(X)
     assert len(np.unique(MetricSpectral(4, n_neighbors=15, random_state=0).fit(X).labels_)) == 4
+
+
+def test_agglomerative_cuts_one_tree_at_exact_k_for_a_matrix_or_an_embedding():
+    from sklearn.cluster import AgglomerativeClustering
+
+    from cbred.clustering import MetricAgglomerative
+
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    D = pairwise_distances(X)
+    path = MetricAgglomerative(metric="precomputed").cluster_path(D, [2, 7, 50])
+    assert {k: len(np.unique(labels)) for k, labels in path.items()} == {2: 2, 7: 7, 50: 50}
+    embedding = MetricAgglomerative(7).fit(X).labels_
+    assert adjusted_rand_score(path[7], embedding) == 1.0
+    reference = AgglomerativeClustering(7, metric="precomputed", linkage="average").fit(D).labels_
+    assert adjusted_rand_score(path[7], reference) == 1.0
+    with pytest.raises(ValueError, match="linkage='ward' needs an embedding"):
+        MetricAgglomerative(linkage="ward", metric="precomputed").fit(D)
+    with pytest.raises(ValueError, match="n_clusters=\\[300\\] greater than the number of points"):
+        MetricAgglomerative(300).fit(X)

@@ -72,7 +72,7 @@ def test_stability_curve_without_eta_or_std():
     (ax,) = stability_curve(table).axes
     (line,) = ax.get_lines()
     np.testing.assert_allclose(line.get_xdata(), [2, 3, 4])  # sorted by K
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["mean ± std"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["mean"]  # no std: no "± std", no band
     assert len(ax.collections) == 0
     with pytest.raises(ValueError, match="not in the stability table"):
         stability_curve(table, chosen={"n_clusters": 9})

@@ -1,0 +1,74 @@
+"""The size of the sub-space a user asks for, and how an order of units fills it.
+
+A budget is a fraction of the space (a number in ``(0, 1)``) or a number of
+architectures (an integer ``>= 1``). Every selection procedure orders the units
+(isomorphism classes, or single cells) from the most to the least promising;
+:func:`fill_budget` takes the cells of the units in that order until the budget is
+exactly filled (the last unit may be cut, its cells taken in space order). Every
+procedure therefore returns a sub-space of exactly the budgeted size, comparable with
+Quantiled at equal size.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+
+
+def budget_cells(budget: float | int, n_total: int) -> int:
+    """Number of architectures a ``budget`` asks for in a space of ``n_total``.
+
+    Parameters
+    ----------
+    budget : float or int
+        A fraction in ``(0, 1)`` (``0.01``: one per cent, rounded, at least one cell), or
+        an integral number of architectures ``>= 1`` (``1.0`` is one architecture).
+    n_total : int
+        Architectures in the space being reduced (after constraints).
+
+    Raises
+    ------
+    ValueError
+        A budget that is not a positive number, a non-integral count, or more
+        architectures than the space has.
+    """
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not math.isfinite(budget) or budget <= 0:
+        raise ValueError(
+            f"selection.budget must be a fraction in (0, 1) or a number of architectures >= 1, got {budget!r}"
+        )
+    if budget < 1:
+        return max(1, round(budget * n_total))
+    if budget != int(budget):
+        raise ValueError(
+            f"selection.budget={budget!r}: a budget >= 1 counts architectures and must be an integer "
+            "(write a fraction as a number below 1, e.g. 0.01)"
+        )
+    if budget > n_total:
+        raise ValueError(f"selection.budget={int(budget)} architectures, but the space has only {n_total}")
+    return int(budget)
+
+
+def fill_budget(order: pd.Index, units: pd.Series, n_cells: int) -> pd.Index:
+    """The first ``n_cells`` architectures when units are taken in ``order``.
+
+    Parameters
+    ----------
+    order : Index
+        Unit ids, best first; units missing from it come after, in space order.
+    units : Series
+        Unit of every architecture (index: architecture ids in space order).
+    n_cells : int
+
+    Returns
+    -------
+    Index
+        ``n_cells`` architecture ids, in space order.
+    """
+    position = pd.Series(np.arange(len(order)), index=order)
+    unit_position = units.map(position).fillna(len(order)).to_numpy()
+    # stable: within a unit (and among units outside the order) cells keep space order
+    taken = np.sort(np.argsort(unit_position, kind="stable")[:n_cells])
+    return units.index[taken]

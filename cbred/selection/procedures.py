@@ -1,0 +1,328 @@
+"""Selection procedures: orders of the units from which a budgeted sub-space is taken.
+
+A procedure is a scikit-learn-style estimator. ``fit(X, y, sample_weight=, budget=)`` reads
+
+X : ndarray
+    The distance's view of the units: ``(n, d)`` coordinates (``metric="euclidean"``) or
+    an ``(n, n)`` distance matrix (``metric="precomputed"``).
+y : DataFrame, shape (n, n_statistics)
+    Signed within-space percentile ranks of the training-free statistics (higher is better,
+    :func:`cbred.selection.ranks.signed_ranks`); never an accuracy.
+sample_weight : ndarray of shape (n,)
+    Architectures (cells) per unit.
+budget : int
+    Architectures the sub-space will hold (procedures that compose with the TF quantile
+    need it; the others ignore it).
+
+and leaves ``order_`` (unit positions, most promising first), ``scores_`` (the
+procedure's score of every unit, higher is better), ``labels_`` (cluster of every unit,
+``-1`` where the procedure has no clusters), ``cluster_scores_`` (one row per cluster, or
+empty), ``params_`` (the parameters it chose, e.g. ``n_clusters`` or ``n_neighbors``) and
+``criterion_`` (the table of that choice, or empty). :func:`cbred.selection.budget.fill_budget`
+turns the order into a sub-space of exactly the budget.
+
+Procedures
+    :class:`TFQuantile` (the Quantiled baseline as a procedure), :class:`ClusterUnion`
+    (the best-scoring clusters of any clusterer until the budget is filled),
+    :class:`NeighbourhoodScore` (every unit scored by its k-nearest-neighbour
+    neighbourhood), and the compositions with the TF quantile :class:`QuantileFirst` (Q+C)
+    and :class:`QuantileAfter` (C+Q).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import check_scalar
+
+from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, neighbourhood_mean
+from cbred.clustering.representation import Representation
+from cbred.selection.ranks import aggregate_rank
+from cbred.selection.scores import median_rank
+
+METRICS = ("euclidean", "precomputed")
+
+
+class SubspaceSelector(BaseEstimator):
+    """Base class: validates the inputs of ``fit`` and holds the shared result attributes."""
+
+    metric: str
+
+    def fit(self, X, y, *, sample_weight=None, budget: int | None = None):
+        """Order the units of ``X`` by promise (see the module docstring); returns ``self``."""
+        if getattr(self, "metric", "euclidean") not in METRICS:
+            raise ValueError(f"metric={self.metric!r}; choose one of {METRICS}")
+        y = y if isinstance(y, pd.DataFrame) else pd.DataFrame(np.asarray(y, dtype=np.float64))
+        n = len(y)
+        if X.shape[0] != n:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {n} units")
+        weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weight.shape != (n,):
+            raise ValueError(f"sample_weight must have shape ({n},), got {weight.shape}")
+        if budget is not None:
+            check_scalar(int(budget), "budget", int, min_val=1)
+        self.labels_ = np.full(n, -1)
+        self.cluster_scores_ = pd.DataFrame()
+        self.params_: dict = {}
+        self.criterion_ = pd.DataFrame()
+        self.embedding_ = None
+        self._fit(X, y, weight, budget)
+        return self
+
+    def _fit(self, X, y: pd.DataFrame, weight: np.ndarray, budget: int | None) -> None:
+        raise NotImplementedError
+
+    def _set_order(self, scores: np.ndarray, y: pd.DataFrame, *first: np.ndarray) -> None:
+        """``scores_`` and ``order_``: by ``first`` keys, then score, then own TF rank, then position."""
+        self.scores_ = np.asarray(scores, dtype=np.float64)
+        own = aggregate_rank(y).to_numpy()
+        keys = (np.arange(len(own)), -own, -self.scores_, *reversed(first))
+        self.order_ = np.lexsort(keys)
+
+
+class TFQuantile(SubspaceSelector):
+    """The best units by aggregate TF rank: the Quantiled baseline, as a procedure."""
+
+    def __init__(self, *, metric: str = "euclidean") -> None:
+        self.metric = metric
+
+    def _fit(self, X, y, weight, budget) -> None:
+        self._set_order(aggregate_rank(y).to_numpy(), y)
+
+
+class NeighbourhoodScore(SubspaceSelector):
+    """Every unit scored by the mean aggregate TF rank of itself and its k nearest units.
+
+    The premise of C-BRED at the scale of neighbourhoods: similar architectures have
+    similar TF statistics, so the mean over a neighbourhood is a less noisy estimate of an
+    architecture's promise than its own statistics. ``n_neighbors="auto"`` chooses k by
+    leave-one-out prediction of the aggregate rank from the neighbours
+    (:mod:`cbred.clustering.neighbourhoods`); no accuracy is read.
+
+    Parameters
+    ----------
+    n_neighbors : int or "auto", default="auto"
+        Neighbours besides the unit itself.
+    n_neighbors_grid : sequence of int, default=(5, 10, 20, 40, 80)
+        Candidates of ``"auto"`` (those below the number of units).
+    metric : {"euclidean", "precomputed"}, default="euclidean"
+
+    Attributes
+    ----------
+    params_ : dict
+        ``{"n_neighbors": k}``.
+    criterion_ : DataFrame
+        ``n_neighbors`` and ``loo_mse`` of every candidate (``"auto"`` only).
+    """
+
+    def __init__(self, *, n_neighbors: int | str = "auto", n_neighbors_grid: Sequence[int] = (5, 10, 20, 40, 80),
+                 metric: str = "euclidean") -> None:
+        self.n_neighbors = n_neighbors
+        self.n_neighbors_grid = n_neighbors_grid
+        self.metric = metric
+
+    def _candidates(self, n: int) -> list[int]:
+        if self.n_neighbors == "auto":
+            grid = sorted({int(k) for k in self.n_neighbors_grid})
+            if not grid or grid[0] < 1:
+                raise ValueError(f"n_neighbors_grid must hold positive integers, got {list(self.n_neighbors_grid)}")
+            usable = [k for k in grid if k < n]
+            if not usable:
+                raise ValueError(f"every n_neighbors of {grid} needs more than the {n} units to select from")
+            return usable
+        if isinstance(self.n_neighbors, str):
+            raise ValueError(f"n_neighbors must be a positive integer or 'auto', got {self.n_neighbors!r}")
+        check_scalar(self.n_neighbors, "n_neighbors", int, min_val=1, max_val=n - 1)
+        return [int(self.n_neighbors)]
+
+    def _fit(self, X, y, weight, budget) -> None:
+        own = aggregate_rank(y).to_numpy()
+        ks = self._candidates(len(y))
+        neighbours = nearest_neighbours(X, max(ks), metric=self.metric)
+        k = ks[0]
+        if self.n_neighbors == "auto":
+            errors = loo_errors(own, neighbours, ks)
+            self.criterion_ = pd.DataFrame({"n_neighbors": list(errors), "loo_mse": list(errors.values())})
+            k = min(errors, key=errors.get)
+        self.params_ = {"n_neighbors": int(k)}
+        self._set_order(neighbourhood_mean(own, neighbours, k), y)
+
+
+class ClusterUnion(SubspaceSelector):
+    """The best-scoring clusters, best first, until the budget is filled.
+
+    The clusterer (cloned, never fitted in place) partitions the *distinct* points of
+    ``X`` (units at distance 0 cannot be separated by any clustering of the distance; each
+    counts once, as isomorphic cells do). Clusters are ranked by ``score``; clusters of
+    fewer than ``min_size`` architectures come last; within a cluster, units follow their
+    aggregate TF rank, so a cluster that overflows the budget gives its best units.
+    With a budget at least the best cluster's size this is the seed's C-BRED (C).
+
+    Parameters
+    ----------
+    clusterer : estimator
+        :class:`~cbred.clustering.StabilitySelection`,
+        :class:`~cbred.clustering.predictive.PredictiveSelection` or any clusterer with
+        ``labels_``; its ``metric`` (or its ``estimator``'s) is set to ``metric``.
+    score : callable, default=median_rank
+        ``score(ranks, labels) -> Series`` (:mod:`cbred.selection.scores`).
+    min_size : int, default=1
+        Smallest cluster, in architectures, ranked by its score.
+    metric : {"euclidean", "precomputed"}, default="euclidean"
+
+    Attributes
+    ----------
+    clusterer_ : estimator
+        The fitted clone.
+    cluster_scores_ : DataFrame
+        One row per cluster: ``score``, ``size`` (architectures), ``n_units``,
+        ``tf_rank`` (mean aggregate rank), ``eligible``, ``rank`` (1 = first taken).
+    params_ : dict
+        The clusterer's ``best_params_`` (K, eta, ...) or ``{"n_clusters": K}``.
+    criterion_ : DataFrame
+        Its stability table (``stability_``) or cross-validation table (``cv_results_``).
+    """
+
+    def __init__(self, *, clusterer, score: Callable = median_rank, min_size: int = 1,
+                 metric: str = "euclidean") -> None:
+        self.clusterer = clusterer
+        self.score = score
+        self.min_size = min_size
+        self.metric = metric
+
+    def _fit(self, X, y, weight, budget) -> None:
+        check_scalar(self.min_size, "min_size", int, min_val=1)
+        points, point_of_unit = Representation(np.asarray(X), self.metric, "selection input").distinct()
+        own = aggregate_rank(y)
+        point_score = own.groupby(point_of_unit).mean().sort_index().to_numpy()
+        _check_cluster_counts(self.clusterer, len(points), len(y))
+        self.clusterer_ = _with_metric(clone(self.clusterer), self.metric).fit(points.X, point_score)
+        labels = np.asarray(self.clusterer_.labels_)[point_of_unit]
+        self.labels_ = labels
+        table = self._cluster_table(y, labels, weight)
+        self.cluster_scores_ = table
+        position = table["rank"].reindex(labels).to_numpy()
+        self._set_order(table["score"].reindex(labels).to_numpy(), y, position)
+        fitted = self.clusterer_
+        self.params_ = dict(getattr(fitted, "best_params_", {"n_clusters": int(len(table))}))
+        self.criterion_ = getattr(fitted, "stability_", getattr(fitted, "cv_results_", pd.DataFrame()))
+        self.stability_score_ = float(getattr(fitted, "best_stability_", np.nan))
+        embedding = getattr(getattr(fitted, "best_estimator_", fitted), "embedding_", None)
+        self.embedding_ = None if embedding is None else embedding[point_of_unit]
+
+    def _cluster_table(self, y: pd.DataFrame, labels: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
+        by_cluster = pd.Series(labels, index=y.index)
+        scores = self.score(y, by_cluster)
+        table = pd.DataFrame({
+            "score": scores,
+            "size": pd.Series(weight, index=y.index).groupby(labels).sum().reindex(scores.index).astype(int),
+            "n_units": by_cluster.value_counts().reindex(scores.index),
+            "tf_rank": aggregate_rank(y).groupby(labels).mean().reindex(scores.index),
+        })
+        table["eligible"] = table["size"] >= self.min_size
+        order = table.sort_values(["eligible", "score"], ascending=False, kind="stable").index
+        table["rank"] = pd.Series(np.arange(1, len(order) + 1), index=order).reindex(table.index)
+        table.index.name = "cluster"
+        return table
+
+
+class QuantileFirst(SubspaceSelector):
+    """C-BRED (Q+C): keep the best ``quantile`` of the units by aggregate TF rank, then select.
+
+    Parameters
+    ----------
+    selector : SubspaceSelector
+        Runs (cloned) on the kept units only.
+    quantile : float, default=0.5
+        Fraction of the units kept, in ``(0, 1]``.
+    metric : {"euclidean", "precomputed"}, default="euclidean"
+    """
+
+    def __init__(self, *, selector, quantile: float = 0.5, metric: str = "euclidean") -> None:
+        self.selector = selector
+        self.quantile = quantile
+        self.metric = metric
+
+    def _fit(self, X, y, weight, budget) -> None:
+        check_scalar(self.quantile, "quantile", (int, float), min_val=0, max_val=1, include_boundaries="right")
+        own = aggregate_rank(y).to_numpy()
+        n_keep = max(2, int(np.ceil(self.quantile * len(y))))
+        kept = np.sort(np.lexsort((np.arange(len(own)), -own))[:n_keep])
+        sub_X = X[np.ix_(kept, kept)] if self.metric == "precomputed" else X[kept]
+        inner = clone(self.selector).set_params(metric=self.metric)
+        inner.fit(sub_X, y.iloc[kept], sample_weight=weight[kept], budget=budget)
+        self.selector_ = inner
+        position = np.full(len(y), len(kept))  # units the filter dropped come after, by TF rank
+        position[kept[inner.order_]] = np.arange(len(kept))
+        scores = np.full(len(y), -np.inf)
+        scores[kept] = inner.scores_
+        self._set_order(scores, y, position)
+        self.labels_[kept] = inner.labels_
+        self.cluster_scores_ = inner.cluster_scores_
+        self.params_ = {**inner.params_, "quantile": self.quantile}
+        self.criterion_ = inner.criterion_
+        if inner.embedding_ is not None:
+            self.embedding_ = np.full((len(y), inner.embedding_.shape[1]), np.nan)
+            self.embedding_[kept] = inner.embedding_
+
+
+class QuantileAfter(SubspaceSelector):
+    """C-BRED (C+Q): select ``factor`` times the budget, then keep its best units by TF rank.
+
+    Parameters
+    ----------
+    selector : SubspaceSelector
+        Runs (cloned) on all units.
+    factor : float, default=2.0
+        Size of the first selection, in budgets (``>= 1``).
+    metric : {"euclidean", "precomputed"}, default="euclidean"
+    """
+
+    def __init__(self, *, selector, factor: float = 2.0, metric: str = "euclidean") -> None:
+        self.selector = selector
+        self.factor = factor
+        self.metric = metric
+
+    def _fit(self, X, y, weight, budget) -> None:
+        check_scalar(self.factor, "factor", (int, float), min_val=1)
+        if budget is None:
+            raise ValueError("QuantileAfter (C+Q) needs the budget")
+        inner = clone(self.selector).set_params(metric=self.metric)
+        inner.fit(X, y, sample_weight=weight, budget=budget)
+        self.selector_ = inner
+        taken = np.cumsum(weight[inner.order_]) - weight[inner.order_] < self.factor * budget
+        candidates = np.zeros(len(y), dtype=bool)
+        candidates[inner.order_[taken]] = True
+        position = np.empty(len(y))
+        position[inner.order_] = np.arange(len(y))
+        # candidates first, by their own TF rank; the rest in the inner order
+        self._set_order(aggregate_rank(y).to_numpy(), y, np.where(candidates, 0, position + 1))
+        self.labels_ = inner.labels_
+        self.cluster_scores_ = inner.cluster_scores_
+        self.params_ = {**inner.params_, "factor": self.factor}
+        self.criterion_ = inner.criterion_
+        self.embedding_ = inner.embedding_
+
+
+def _with_metric(estimator, metric: str):
+    """``estimator`` (or the estimator a meta-estimator wraps) set to read ``metric`` inputs."""
+    inner = getattr(estimator, "estimator", estimator)
+    if "metric" in inner.get_params(deep=False):
+        inner.set_params(metric=metric)
+    return estimator
+
+
+def _check_cluster_counts(clusterer, n_points: int, n_units: int) -> None:
+    """K above the number of distinct points: one clear error before any clustering."""
+    params = clusterer.get_params(deep=False)
+    inner = params.get("estimator", clusterer).get_params(deep=False)
+    ks = (params.get("param_grid") or {}).get("n_clusters", [inner.get("n_clusters", 1)])
+    too_many = sorted(int(k) for k in ks if int(k) > n_points)
+    if too_many:
+        raise ValueError(
+            f"K={too_many} greater than the number of distinct points under the distance ({n_points} "
+            f"of {n_units} units); lower the K range (clustering.param_grid.n_clusters) or choose a finer distance"
+        )

@@ -1,0 +1,29 @@
+import pandas as pd
+import pytest
+
+from cbred.selection.budget import budget_cells, fill_budget
+
+
+@pytest.mark.parametrize(("budget", "n_total", "expected"), [
+    (0.01, 15_625, 156), (0.01, 15_284, 153), (0.5, 7, 4), (1e-9, 100, 1), (20, 100, 20), (1.0, 100, 1), (100, 100, 100),
+])
+def test_fractions_and_counts(budget, n_total, expected):
+    assert budget_cells(budget, n_total) == expected
+
+
+@pytest.mark.parametrize(("budget", "message"), [
+    (0, "fraction in \\(0, 1\\)"), (-0.1, "fraction in \\(0, 1\\)"), (float("nan"), "fraction"), (True, "fraction"),
+    ("0.1", "fraction"), (1.5, "must be an integer"), (101, "the space has only 100"),
+])
+def test_bad_budgets_name_the_option(budget, message):
+    with pytest.raises(ValueError, match=f"selection.budget.*{message}|{message}"):
+        budget_cells(budget, 100)
+
+
+def test_fill_budget_takes_units_in_order_and_cuts_the_last_one():
+    units = pd.Series(["a", "b", "a", "c", "b", "a"], index=pd.Index(list("123456"), name="arch"))
+    assert list(fill_budget(pd.Index(["b", "a", "c"]), units, 2)) == ["2", "5"]
+    # the last unit is cut in space order; the result is in space order
+    assert list(fill_budget(pd.Index(["b", "a", "c"]), units, 3)) == ["1", "2", "5"]
+    assert list(fill_budget(pd.Index(["c", "b"]), units, 4)) == ["1", "2", "4", "5"]  # then the rest, by position
+    assert len(fill_budget(pd.Index(["a", "b", "c"]), units, 6)) == 6
