@@ -108,6 +108,9 @@ def run(cfg: DictConfig) -> dict:
     metrics = {
         **{f"{name}/size": len(subsets[name]) for name in subsets},
         **{f"threshold/{name}": value for name, value in thresholds.items()},
+        # how many of the full space's target cells each sub-space holds (0: every run is censored)
+        **{f"{name}/n_{target}": int((oracle.loc[subsets[name]] >= value).sum())
+           for name in subsets for target, value in thresholds.items()},
         **metrics,
     }
     strict = {key: _strict(value) for key, value in metrics.items()}
@@ -143,9 +146,10 @@ def summary_table(metrics: dict) -> pd.DataFrame:
     return frame
 
 
-def _number(value, suffix: str = "") -> str:
+def _number(value, suffix: str = "", missing: str = "n/a") -> str:
+    """``value`` for the terminal; ``missing`` for None (a non-finite value in strict JSON)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
+        return missing
     return "inf" if math.isinf(value) else f"{value:.3g}{suffix}"
 
 
@@ -155,7 +159,9 @@ def format_summary(metrics: dict) -> str:
     def median(prefix: str, target: str) -> str:
         value, low, high = (metrics.get(f"{prefix}/queries_to_{target}_{s}") for s in ("median", "low", "high"))
         reached = metrics.get(f"{prefix}/queries_to_{target}_reached", 0.0)
-        return f"{_number(value)} [{_number(low)}, {_number(high)}] ({reached:.0%} reached)"
+        # a median of queries is never NaN: None means inf (censored runs)
+        shown = [_number(v, missing="inf") for v in (value, low, high)]
+        return f"{shown[0]} [{shown[1]}, {shown[2]}] ({reached:.0%} reached)"
 
     lines = ["median queries to the full space's top 1% / top 0.1% "
              "(95% bootstrap interval; share of runs that reached it within the budget):"]
