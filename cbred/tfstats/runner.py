@@ -591,7 +591,9 @@ def _main() -> None:
 
     @hydra.main(version_base="1.3", config_path="../../configs/tfstats_runner", config_name="proxy")
     def main(cfg) -> None:
-        metrics = run(cfg)
+        from cbred.cli import run_cli
+
+        metrics = run_cli(run, cfg, output_key=None)  # the table is written at the end, atomically
         if metrics:
             print(
                 f"{metrics['n_archs']:,} architectures in {metrics['seconds']:.0f} s; "

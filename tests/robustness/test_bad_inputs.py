@@ -1,0 +1,202 @@
+"""Issue 17's bad inputs, walked through the command line and the public API.
+
+Every case must end in one clear error that names the culprit (file, column, row,
+option): through the command line (``reduce.py``'s ``run`` under :func:`cbred.cli.run_cli`,
+as ``main`` runs it) one ``error:`` line on stderr, exit status 2, no traceback and no
+result file left in the run directory; through the API one exception whose message
+names the culprit.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+
+from cbred.cli import RESULT_FILES, USAGE_ERROR, run_cli
+from cbred.paths import PROJECT_ROOT
+from cbred.tfstats import load_table
+
+CONFIGS = str(PROJECT_ROOT / "configs")
+STATISTICS = ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2"]
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory):
+    """A folder of bad input files (and one good accuracy table), by name."""
+    folder = tmp_path_factory.mktemp("bad-inputs")
+    tf = load_table()[STATISTICS].rename_axis("arch").reset_index()
+    archs = tf["arch"]
+    accuracy = pd.DataFrame({"arch": archs, "test_acc": np.linspace(10, 94, len(archs))})
+    accuracy.to_csv(folder / "accuracy.csv", index=False)
+    accuracy.assign(test_acc=accuracy["test_acc"].where(accuracy.index != 7, np.inf)).to_csv(
+        folder / "inf_accuracy.csv", index=False)
+    accuracy.astype({"test_acc": object}).assign(
+        test_acc=lambda f: f["test_acc"].where(f.index != 3, "oops")).to_csv(folder / "text_accuracy.csv", index=False)
+    (folder / "empty.csv").write_bytes(b"")
+    tf.astype({"ntk_cond": object}).assign(
+        ntk_cond=lambda f: f["ntk_cond"].where(f.index != 5, "oops")).to_csv(folder / "text_tf.csv", index=False)
+    pd.concat([tf, tf.iloc[:2]]).to_csv(folder / "duplicate_tf.csv", index=False)
+    from cbred.distances.learned import DEFAULT_CHECKPOINT
+
+    checkpoint = torch.load(DEFAULT_CHECKPOINT, map_location="cpu", weights_only=True)
+    checkpoint["state_dict"] = {k: v.float().fill_(float("nan")) if v.is_floating_point() else v
+                                for k, v in checkpoint["state_dict"].items()}
+    torch.save(checkpoint, folder / "nan_weights.ckpt")
+    return folder
+
+
+NEEDS_PIPELINE_HOOK = pytest.mark.xfail(
+    reason="validated in cbred/selection or cbred/clustering (the selection rewrite's files): see the issue note",
+    strict=False,
+)
+
+# (case id, overrides with {bad} for the folder, pattern the one error line must match)
+CLI_CASES = [
+    ("inf-accuracy", ["benchmark.path={bad}/inf_accuracy.csv"],
+     r"inf_accuracy\.csv: 1 value\(s\) are \+-inf.*column 'test_acc'.*benchmark\.nonfinite=drop"),
+    ("text-accuracy", ["benchmark.path={bad}/text_accuracy.csv"],
+     r"text_accuracy\.csv, column 'test_acc'.*row 3: 'oops'"),
+    ("empty-accuracy-csv", ["benchmark.path={bad}/empty.csv"], r"empty\.csv is empty \(0 bytes\)"),
+    ("missing-accuracy-file", ["benchmark.path={bad}/absent.csv"], r"absent\.csv does not exist"),
+    ("unknown-metric", ["benchmark.path={bad}/accuracy.csv", "benchmark.metric=acc"],
+     r"accuracy\.csv has no column\(s\) \['acc'\]"),
+    ("empty-tf-csv", ["tfstats.path={bad}/empty.csv"], r"empty\.csv is empty \(0 bytes\)"),
+    ("text-tf", ["tfstats.path={bad}/text_tf.csv"], r"TF-statistic table, column 'ntk_cond'.*row 5: 'oops'"),
+    ("duplicate-tf-rows", ["tfstats.path={bad}/duplicate_tf.csv"],
+     r"TF-statistic table: 2 architecture\(s\) have several rows.*set tfstats\.duplicates=first or tfstats\.duplicates=mean"),
+    ("encoder-nan-weights", ["distance=learned", "distance.checkpoint={bad}/nan_weights.ckpt"],
+     r"nan_weights\.ckpt.*non-finite \(NaN or inf\) weights"),
+    pytest.param("budget-not-integer", ["benchmark.path={bad}/accuracy.csv", "budgets=[10.5]"],
+                 r"budgets: 10\.5 is not a positive integer", marks=pytest.mark.slow, id="budget-not-integer"),
+    pytest.param("constraint-not-a-number", ["+constraints.params.max=abc"], r"constraints?.*params.*'abc'",
+                 marks=NEEDS_PIPELINE_HOOK, id="constraint-not-a-number"),
+    pytest.param("zero-landmarks", ["representation.max_dense=10", "representation.n_landmarks=0"],
+                 r"n_landmarks", marks=NEEDS_PIPELINE_HOOK, id="zero-landmarks"),
+]
+
+
+def _compose(output_dir, overrides, bad):
+    with initialize_config_dir(config_dir=CONFIGS, version_base="1.3"):
+        return compose("reduce", overrides=[f"output_dir={output_dir}", "logger=none", "plots.enabled=false",
+                                            *(o.format(bad=bad) for o in overrides)])
+
+
+@pytest.mark.parametrize("case, overrides, culprit", [pytest.param(*c, id=c[0]) if type(c) is tuple else c
+                                                      for c in CLI_CASES])
+def test_command_line_reports_one_clear_error_and_leaves_no_results(case, overrides, culprit, bad, tmp_path, capsys):
+    import reduce
+
+    cfg = _compose(tmp_path, overrides, bad)
+    with pytest.raises(SystemExit) as stopped:
+        run_cli(reduce.run, cfg)
+    out, err = capsys.readouterr()
+    assert stopped.value.code == USAGE_ERROR
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, err
+    assert re.search(culprit, errors[0]), errors[0]
+    assert "Traceback" not in out + err
+    assert not [name for name in RESULT_FILES if (tmp_path / name).exists()]
+
+
+def test_partial_results_of_a_failed_run_are_removed(tmp_path, capsys):
+    def fails_after_writing(cfg):
+        (tmp_path / "metrics.json").write_text("{}")
+        (tmp_path / "clusters.csv").write_text("arch\n")
+        raise ValueError("selection.min_size=99999 is larger than the space")
+
+    (tmp_path / "selected.csv").write_text("from an earlier run\n")
+    import os
+
+    os.utime(tmp_path / "selected.csv", (0, 0))  # an old, finished run's file stays
+    with pytest.raises(SystemExit):
+        run_cli(fails_after_writing, {"output_dir": str(tmp_path)})
+    assert not (tmp_path / "metrics.json").exists() and not (tmp_path / "clusters.csv").exists()
+    assert (tmp_path / "selected.csv").exists()
+    assert capsys.readouterr().err == "error: selection.min_size=99999 is larger than the space\n"
+
+
+def _call(target, *args):
+    return lambda: target(*args)
+
+
+def _nb101_table_with_op(op):
+    from cbred.data.nb101 import NB101Space
+
+    return NB101Space(pd.DataFrame({"n_vertices": [3], "edges": [7], "ops": [f"input,{op},output"]},
+                                   index=pd.Index(["a" * 32], name="hash")))
+
+
+def _runner(override):
+    from cbred.tfstats import runner
+
+    with initialize_config_dir(config_dir=CONFIGS + "/tfstats_runner", version_base="1.3"):
+        cfg = compose("proxy", overrides=[override, "cache=/nonexistent/never-used"])
+    return runner.run(cfg)
+
+
+def _api_cases():
+    from cbred.data.nb101 import Spec
+    from cbred.data.nb201 import NB201Space, format_cell, isomorphism_class
+    from cbred.evaluation import check_budgets
+
+    return [
+        ("format-cell-negative", _call(format_cell, [0, 0, 0, 0, 0, -1]), ValueError, r"code -1 at edge 5"),
+        ("graphs-empty", _call(NB201Space().graphs, []), ValueError, r"no architecture given"),
+        ("isomorphism-class-none", _call(isomorphism_class, None), TypeError, r"NB201 cell .* got None"),
+        ("nb101-ragged-matrix", _call(Spec.from_raw, [[0, 1], [0]], ["input", "output"]), ValueError,
+         r"rows of equal length"),
+        ("nb101-unknown-op", _call(_nb101_table_with_op, "conv5x5"), ValueError, r"unknown operation\(s\) \['conv5x5'\]"),
+        ("budgets", _call(check_budgets, [10.5]), ValueError, r"budgets: 10\.5"),
+        ("archs-limit-negative", _call(_runner, "archs_limit=-5"), ValueError, r"archs_limit must be an integer >= 1"),
+        ("repeats-zero", _call(_runner, "repeats=0"), ValueError, r"repeats must be an integer >= 1"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_api_reports_one_clear_error(index):
+    case, call, kind, culprit = _api_cases()[index]
+    with pytest.raises(kind, match=culprit):
+        call()
+
+
+def test_the_runner_command_line_exits_2_without_a_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "cbred.tfstats.runner", "archs_limit=-5", f"cache={tmp_path}"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == USAGE_ERROR
+    assert done.stderr.strip() == "error: archs_limit must be an integer >= 1, got -5"
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+HOOKED_MAIN = textwrap.dedent("""
+    import hydra, reduce
+    from cbred.cli import run_cli
+
+    @hydra.main(version_base="1.3", config_path="configs", config_name="reduce")
+    def main(cfg):
+        run_cli(reduce.run, cfg)
+
+    main()
+""")
+
+
+@pytest.mark.parametrize("hooked", [True, pytest.param(False, marks=pytest.mark.xfail(
+    reason="reduce.py's main does not call cbred.cli.run_cli yet (one-line hook)", strict=False))],
+    ids=["run_cli-main", "reduce.py"])
+def test_reduce_command_line_exits_2_without_a_traceback(hooked, bad, tmp_path):
+    command = ([sys.executable, "-c", HOOKED_MAIN] if hooked else [sys.executable, "reduce.py"]) + [
+        f"benchmark.path={bad}/inf_accuracy.csv", "logger=none", "plots.enabled=false",
+        f"hydra.run.dir={tmp_path}"]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == USAGE_ERROR, done.stderr[-2000:]
+    assert "Traceback" not in done.stdout + done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "inf_accuracy.csv" in errors[0] and "test_acc" in errors[0]
+    assert not [name for name in RESULT_FILES if (tmp_path / name).exists()]
