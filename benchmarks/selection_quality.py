@@ -10,6 +10,7 @@ random baseline), with the spread. Nothing but the evaluation reads accuracy.
     python benchmarks/selection_quality.py                          # every procedure, seeds 0 1 2
     python benchmarks/selection_quality.py --procedures neighbourhood/edge --seeds 0
     python benchmarks/selection_quality.py --out results/quality    # table, CSV and figures
+    python benchmarks/selection_quality.py --table results/quality/quality.csv --out results/quality  # re-plot
 
 Procedures whose order of the units does not depend on the budget are fitted once per seed
 and cut at every budget (``Reduction.order``); C+Q compositions are rerun per budget.
@@ -154,7 +155,8 @@ def plot(summary: pd.DataFrame, outdir: Path) -> list[Path]:
         for i, procedure in enumerate(procedures):
             rows = summary.loc[procedure]
             x = rows.index.to_numpy() * 100
-            ax.plot(x, rows[metric], marker="o", lw=1.5, color=cmap(i), label=procedure)
+            style = "-" if procedure.startswith("neighbourhood") else "-."  # neighbourhoods solid, clusters dash-dot
+            ax.plot(x, rows[metric], style, marker="o", lw=1.5, color=cmap(i), label=procedure)
             ax.fill_between(x, rows[metric] - rows[f"{metric}_std"], rows[metric] + rows[f"{metric}_std"],
                             color=cmap(i), alpha=0.15, lw=0)
         first = summary.loc[procedures[0]]
@@ -186,8 +188,10 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--benchmark", default="nb201_cifar10", help="benchmark config (accuracy table)")
     parser.add_argument("--out", type=Path, default=None, help="directory of quality.csv, quality.md and figures")
+    parser.add_argument("--table", type=Path, default=None,
+                        help="summarise and plot a quality.csv of an earlier run instead of running")
     args = parser.parse_args(argv)
-    table = run(args.procedures, args.budgets, args.seeds, args.benchmark)
+    table = pd.read_csv(args.table) if args.table else run(args.procedures, args.budgets, args.seeds, args.benchmark)
     summary = summarise(table)
     text = markdown(summary)
     print(text)

@@ -31,6 +31,7 @@ Procedures
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -252,6 +253,12 @@ class QuantileFirst(SubspaceSelector):
         n_keep = max(2, int(np.ceil(self.quantile * len(y))))
         kept = np.sort(np.lexsort((np.arange(len(own)), -own))[:n_keep])
         sub_X = X[np.ix_(kept, kept)] if self.metric == "precomputed" else X[kept]
+        if budget is not None and weight[kept].sum() < budget:
+            warnings.warn(
+                f"Q+C: the best {self.quantile:g} of the units hold {int(weight[kept].sum())} architectures, "
+                f"fewer than the budget ({budget}); the rest of the budget follows the aggregate TF rank",
+                stacklevel=3,
+            )
         inner = clone(self.selector).set_params(metric=self.metric)
         inner.fit(sub_X, y.iloc[kept], sample_weight=weight[kept], budget=budget)
         self.selector_ = inner

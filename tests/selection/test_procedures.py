@@ -121,6 +121,8 @@ def test_compositions_with_the_quantile(planted):
     inner = NeighbourhoodScore().fit(X, ranks)
     assert set(after.order_[:100]) == set(inner.order_[:100])  # C+Q: the inner 2 x budget ...
     assert np.all(np.diff(own[after.order_[:100]]) <= 0)  # ... re-ranked by own TF rank
+    with pytest.warns(UserWarning, match="Q\\+C: the best 0.2 of the units hold 600 architectures, fewer than the budget"):
+        QuantileFirst(selector=NeighbourhoodScore(), quantile=0.2).fit(X, ranks, budget=700)
     with pytest.raises(ValueError, match="needs the budget"):
         QuantileAfter(selector=NeighbourhoodScore()).fit(X, ranks)
 
