@@ -52,6 +52,7 @@ def reduce_from_config(
         budget=cfg.selection.budget,
         statistics=list(cfg.tfstats.statistics),
         directions=OmegaConf.to_container(cfg.tfstats.directions),
+        aggregate=instantiate(cfg.tfstats.aggregate) if cfg.tfstats.get("aggregate") else None,
         constraints=constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True)),
         dedup=cfg.dedup,
         representation=OmegaConf.to_container(cfg.representation),

@@ -34,7 +34,7 @@ import json
 import math
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -280,6 +280,7 @@ def reduce_space(
     budget: float | int = 0.01,
     statistics: Sequence[str],
     directions: Mapping[str, int] | None = None,
+    aggregate: Callable[[pd.DataFrame], pd.Series] | None = None,
     constraints: Sequence[Constraint] = (),
     dedup: bool = True,
     representation: Mapping | None = None,
@@ -307,6 +308,12 @@ def reduce_space(
         Columns of ``tf_table`` that score architectures.
     directions : mapping, optional
         ``+1``/``-1`` per statistic, overriding :func:`cbred.tfstats.direction`.
+    aggregate : callable, optional
+        ``aggregate(ranks) -> Series``: one score per unit (higher is better) from the
+        signed within-space ranks of its statistics (one column per statistic). ``None``:
+        the procedures see every statistic's rank and the aggregate TF rank is their mean;
+        otherwise they see the rank of this score alone, and so does Quantiled. Never
+        fitted on accuracy.
     constraints : sequence of Constraint
         Applied to the space first.
     dedup : bool
@@ -344,6 +351,8 @@ def reduce_space(
     tf = tf_all.loc[archs, list(statistics)]
     units = _units(space, archs, dedup)
     ranks = signed_ranks(tf.groupby(units, sort=False).mean(), directions)
+    if aggregate is not None:  # the procedures see the rank of the aggregate score alone
+        ranks = signed_ranks(aggregate(ranks).rename("aggregate").to_frame(), {"aggregate": 1})
     unit_ids = ranks.index
     lap("statistics")
 

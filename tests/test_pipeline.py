@@ -205,3 +205,12 @@ def test_a_plain_clusterer_without_stability_selection(space, tf_table, tmp_path
     assert math.isnan(result.stability_score)
     metrics = json.loads(result.write(tmp_path)["metrics"].read_text())  # strict JSON: NaN -> null
     assert metrics["stability"] is None and metrics["n_clusters"] == 3
+
+
+def test_an_aggregate_replaces_the_mean_rank_for_procedures_and_quantiled(space, tf_table):
+    only_ntk = _reduce(space, tf_table, selection=NeighbourhoodScore(), aggregate=lambda ranks: ranks["ntk_cond"])
+    by_ntk = only_ntk.tf.groupby(only_ntk.units).transform("mean")["ntk_cond"]
+    best = by_ntk.sort_values(kind="stable").index[:73]  # lower ntk_cond is better
+    assert set(only_ntk.subsets["quantiled"]) == set(best)
+    mean = _reduce(space, tf_table, selection=NeighbourhoodScore())
+    assert not only_ntk.selected.equals(mean.selected)
