@@ -53,6 +53,7 @@ def reduce_from_config(
         statistics=list(cfg.tfstats.statistics),
         directions=OmegaConf.to_container(cfg.tfstats.directions),
         aggregate=instantiate(cfg.tfstats.aggregate) if cfg.tfstats.get("aggregate") else None,
+        partial_tf=cfg.tfstats.partial,
         constraints=constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True)),
         dedup=cfg.dedup,
         representation=OmegaConf.to_container(cfg.representation),

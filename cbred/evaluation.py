@@ -265,9 +265,15 @@ def evaluate(
     for name, ids in named.items():
         values = accuracy.reindex(ids).dropna()
         if values.empty:
+            if name in BASELINES:
+                raise ValueError(
+                    f"the accuracy table covers none of the {len(ids)} architectures of the {name!r} "
+                    "sub-space: nothing to evaluate (give a table that covers the space being reduced)"
+                )
             warnings.warn(f"sub-space {name!r} has no architecture with accuracy", stacklevel=2)
             continue
-        rows[name] = summarize(values, tops, budgets)
+        # size: the sub-space; n_evaluated: its architectures the accuracy table covers
+        rows[name] = {**summarize(values, tops, budgets), "size": float(len(ids)), "n_evaluated": float(len(values))}
     summary = pd.DataFrame.from_dict(rows, orient="index")
     summary.index.name = "subset"
 

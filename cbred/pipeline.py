@@ -281,6 +281,7 @@ def reduce_space(
     statistics: Sequence[str],
     directions: Mapping[str, int] | None = None,
     aggregate: Callable[[pd.DataFrame], pd.Series] | None = None,
+    partial_tf: bool = False,
     constraints: Sequence[Constraint] = (),
     dedup: bool = True,
     representation: Mapping | None = None,
@@ -314,6 +315,11 @@ def reduce_space(
         the procedures see every statistic's rank and the aggregate TF rank is their mean;
         otherwise they see the rank of this score alone, and so does Quantiled. Never
         fitted on accuracy.
+    partial_tf : bool, default=False
+        The TF table covers a sample of the space: architectures without any statistic
+        are kept, unscored; procedures score them through the sampled architectures of
+        their neighbourhood or cluster, and Quantiled takes the best sampled ones. Without
+        it, they are left out of the reduction with a warning.
     constraints : sequence of Constraint
         Applied to the space first.
     dedup : bool
@@ -346,9 +352,10 @@ def reduce_space(
     directions = resolve_directions(list(statistics), directions)
     needed = list(statistics) + [c.column for c in constraints if c.table is None and c.column not in statistics]
     tf_all = align_table(tf_table, space, needed)
-    archs, excluded = _candidates(space, tf_all, constraints, list(statistics))
+    archs, excluded = _candidates(space, tf_all, constraints, list(statistics), partial_tf)
     n_cells = budget_cells(budget, len(archs))
     tf = tf_all.loc[archs, list(statistics)]
+    tf = tf.mask(np.isinf(tf.to_numpy(dtype=np.float64)))
     units = _units(space, archs, dedup)
     ranks = signed_ranks(tf.groupby(units, sort=False).mean(), directions)
     if aggregate is not None:  # the procedures see the rank of the aggregate score alone
@@ -367,6 +374,10 @@ def reduce_space(
 
     unit_rank = aggregate_rank(ranks)
     tf_rank = units.map(unit_rank).rename("tf_rank")
+    if tf_rank.notna().sum() < n_cells:
+        warnings.warn(
+            f"only {int(tf_rank.notna().sum())} architectures have statistics, fewer than the budget "
+            f"({n_cells}): Quantiled is filled with unscored ones", ReductionWarning, stacklevel=2)
     subsets = {
         "full": archs,
         "selected": selected,
@@ -410,19 +421,37 @@ def describe(selector: SubspaceSelector) -> str:
 
 
 def _candidates(
-    space: SearchSpace, tf_all: pd.DataFrame, constraints: Sequence[Constraint], statistics: list[str]
+    space: SearchSpace, tf_all: pd.DataFrame, constraints: Sequence[Constraint], statistics: list[str],
+    partial: bool = False,
 ) -> tuple[pd.Index, dict[str, int]]:
-    """Architectures that satisfy the constraints and have every statistic; counts of the others."""
+    """Architectures that satisfy the constraints and have every statistic; counts of the others.
+
+    +-inf counts as NaN. With ``partial``, architectures without any statistic (not in the
+    sample the TF table covers) stay in, unscored; those with some statistics but not all
+    (failed computations) are left out as without ``partial``.
+    """
     keep = apply_constraints(constraints, space, tf_all).to_numpy()
     if not keep.any():
         raise ValueError(
             f"no architecture of {space.name} satisfies the constraints "
             f"{[(c.column, c.min, c.max) for c in constraints]}"
         )
-    missing = tf_all[statistics].isna() & keep[:, None]
-    nan = missing.any(axis=1).to_numpy()
+    values = tf_all[statistics]
+    infinite = np.isinf(values.to_numpy(dtype=np.float64)) & keep[:, None]
+    if infinite.any():
+        per_statistic = {name: int(n) for name, n in zip(statistics, infinite.sum(axis=0)) if n}
+        warnings.warn(
+            f"{int(infinite.any(axis=1).sum())} architectures have infinite training-free statistics "
+            f"{per_statistic}; they count as NaN",
+            ReductionWarning,
+            stacklevel=3,
+        )
+        values = values.mask(np.isinf(values.to_numpy(dtype=np.float64)))
+    missing = values.isna() & keep[:, None]
+    unsampled = missing.all(axis=1).to_numpy() if partial else np.zeros(len(keep), dtype=bool)
+    nan = missing.any(axis=1).to_numpy() & ~unsampled
     if nan.any():
-        per_statistic = {k: int(v) for k, v in missing.sum().items() if v}
+        per_statistic = {k: int(v) for k, v in missing[~unsampled].sum().items() if v}
         warnings.warn(
             f"{int(nan.sum())} architectures have NaN training-free statistics {per_statistic} "
             "and are excluded from the reduction",
@@ -430,9 +459,12 @@ def _candidates(
             stacklevel=3,
         )
     archs = pd.Index(space.ids, name="arch")[keep & ~nan]
-    if archs.empty:
-        raise ValueError(f"no architecture of {space.name} is left after removing NaN statistics")
-    return archs, {"constraints": int((~keep).sum()), "nan_statistics": int(nan.sum())}
+    if archs.empty or (keep & ~nan & ~unsampled).sum() == 0:
+        raise ValueError(f"no architecture of {space.name} is left with training-free statistics")
+    counts = {"constraints": int((~keep).sum()), "nan_statistics": int(nan.sum())}
+    if partial:
+        counts["unsampled"] = int((keep & unsampled).sum())
+    return archs, counts
 
 
 def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:

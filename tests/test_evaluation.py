@@ -77,7 +77,8 @@ def test_evaluate_subsets_clusters_and_tau():
         result = evaluate(accuracy, subsets, labels, scores, budgets=(10,), edf_points=50)
     summary = result.summary
     assert list(summary.index) == ["full", "selected", "quantiled", "random", "cluster_0", "cluster_1", "cluster_2"]
-    assert summary.at["full", "size"] == 299 and summary.at["selected", "size"] == 100
+    assert summary.at["full", "size"] == 300 and summary.at["full", "n_evaluated"] == 299  # one has no accuracy
+    assert summary.at["selected", "size"] == summary.at["selected", "n_evaluated"] == 100
     assert summary.at["selected", "acc_mean"] == pytest.approx(accuracy[labels == 2].mean())
     top1 = top_set(accuracy.dropna(), 0.01)
     assert summary.at["selected", "top1pct_recall"] == pytest.approx(subsets["selected"].isin(top1).sum() / len(top1))
@@ -106,3 +107,10 @@ def test_budgets_are_checked_before_any_work(budgets):
         evaluate(accuracy, {"full": accuracy.index}, pd.Series([0, 0], index=["a", "b"]),
                  pd.Series([1.0]), budgets=budgets)
     assert check_budgets([10, 100]) == (10, 100)
+
+
+def test_a_table_that_covers_none_of_the_selection_is_an_error():
+    accuracy = pd.Series([90.0, 91.0, np.nan, np.nan], index=list("abcd"))
+    subsets = {"full": pd.Index(list("abcd")), "selected": pd.Index(["c", "d"])}
+    with pytest.raises(ValueError, match="covers none of the 2 architectures of the 'selected' sub-space"):
+        evaluate(accuracy, subsets, pd.Series(-1, index=list("abcd")), pd.Series(dtype=float))

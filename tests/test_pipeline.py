@@ -214,3 +214,19 @@ def test_an_aggregate_replaces_the_mean_rank_for_procedures_and_quantiled(space,
     assert set(only_ntk.subsets["quantiled"]) == set(best)
     mean = _reduce(space, tf_table, selection=NeighbourhoodScore())
     assert not only_ntk.selected.equals(mean.selected)
+
+
+def test_a_tf_table_of_a_sample_keeps_and_scores_the_unsampled_architectures(space, tf_table):
+    sample = tf_table.sample(frac=0.3, random_state=0)  # rows of 30 % of the cells only
+    with pytest.warns(ReductionWarning, match="NaN training-free statistics"):
+        strict = _reduce(space, sample, selection=NeighbourhoodScore(), budget=20)
+    assert len(strict.archs) == len(sample)
+    result = _reduce(space, sample, selection=NeighbourhoodScore(), budget=20, partial_tf=True)
+    assert len(result.archs) == 729 and result.excluded["unsampled"] == 729 - len(sample)
+    assert result.selection_score.notna().all() and len(result.selected) == 20
+    # Quantiled: the best measured cells (an isomorphic cell of a sampled one is measured through its class)
+    measured = result.units.isin(result.units[result.archs.isin(sample.index)])
+    assert result.subsets["quantiled"].isin(result.archs[measured]).all() and not measured.all()
+    clusters = _reduce(space, sample, partial_tf=True, selection=ClusterUnion(clusterer=_clusterer(), min_sampled=2))
+    assert (clusters.cluster_scores["n_sampled"] <= clusters.cluster_scores["n_units"]).all()
+    assert len(clusters.selected) == 73

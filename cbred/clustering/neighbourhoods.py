@@ -72,6 +72,36 @@ def nearest_neighbours(X: np.ndarray, n_neighbors: int, *, metric: str = "euclid
     return np.take_along_axis(index, order, axis=1)
 
 
+def nearest_of(X: np.ndarray, queries: np.ndarray, references: np.ndarray, n_neighbors: int, *,
+               metric: str = "euclidean") -> np.ndarray:
+    """Positions (in ``X``) of the ``n_neighbors`` nearest ``references`` of every query point.
+
+    For estimates from a sample: ``references`` are the sampled points, ``queries`` the
+    others (disjoint from ``references``). Ties broken by position.
+
+    Shapes
+    ------
+    X : (n, d) or (n, n); queries : (q,); references : (r,) -> (q, n_neighbors)
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric={metric!r}; choose one of {METRICS}")
+    if not 1 <= n_neighbors <= len(references):
+        raise ValueError(f"n_neighbors must be in [1, {len(references)}] for {len(references)} references, "
+                         f"got {n_neighbors}")
+    if metric == "precomputed":
+        D = check_dissimilarity(X)
+        found = np.empty((len(queries), n_neighbors), dtype=np.int64)
+        for start in range(0, len(queries), _ROWS_PER_BLOCK):
+            rows = queries[start:start + _ROWS_PER_BLOCK]
+            block = np.asarray(D[np.ix_(rows, references)], dtype=np.float64)
+            found[start:start + len(rows)] = np.argsort(block, axis=1, kind="stable")[:, :n_neighbors]
+        return references[found]
+    model = NearestNeighbors(n_neighbors=n_neighbors).fit(np.asarray(X[references], dtype=np.float64))
+    distances, index = model.kneighbors(np.asarray(X[queries], dtype=np.float64))
+    order = np.lexsort((index, distances), axis=1)
+    return references[np.take_along_axis(index, order, axis=1)]
+
+
 def neighbourhood_mean(values: np.ndarray, neighbours: np.ndarray, k: int, *, include_self: bool = True) -> np.ndarray:
     """Mean of ``values`` over every point's first ``k`` neighbours (and itself).
 

@@ -31,10 +31,13 @@ from cbred.clustering.stability import _plain, cluster_path
 def loo_cluster_error(labels: np.ndarray, y: np.ndarray) -> float:
     """Mean squared error of predicting every ``y[i]`` by the mean of its cluster-mates.
 
-    A point alone in its cluster is predicted by the mean of all the other points.
+    A point alone in its cluster is predicted by the mean of all the other points; points
+    whose ``y`` is NaN are neither predicted nor predictors.
     """
     labels = np.asarray(labels)
     y = np.asarray(y, dtype=np.float64)
+    known = np.isfinite(y)  # points without a score (outside a sample) are clustered, not predicted
+    labels, y = labels[known], y[known]
     _, inverse = np.unique(labels, return_inverse=True)
     sums = np.bincount(inverse, weights=y)
     counts = np.bincount(inverse)

@@ -39,7 +39,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_scalar
 
-from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, neighbourhood_mean
+from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, nearest_of, neighbourhood_mean
 from cbred.clustering.representation import Representation
 from cbred.selection.ranks import aggregate_rank
 from cbred.selection.scores import median_rank
@@ -103,6 +103,11 @@ class NeighbourhoodScore(SubspaceSelector):
     leave-one-out prediction of the aggregate rank from the neighbours
     (:mod:`cbred.clustering.neighbourhoods`); no accuracy is read.
 
+    With a TF table that covers a sample of the space (units whose ranks are NaN), the
+    neighbourhoods are made of sampled units: a sampled unit is scored with its k nearest
+    sampled units, an unsampled one by its k + 1 nearest sampled units, so that every score
+    is a mean of k + 1 measured values; k is chosen on the sample.
+
     Parameters
     ----------
     n_neighbors : int or "auto", default="auto"
@@ -141,15 +146,23 @@ class NeighbourhoodScore(SubspaceSelector):
 
     def _fit(self, X, y, weight, budget) -> None:
         own = aggregate_rank(y).to_numpy()
-        ks = self._candidates(len(y))
-        neighbours = nearest_neighbours(X, max(ks), metric=self.metric)
+        sampled = np.flatnonzero(~np.isnan(own))
+        ks = self._candidates(len(sampled))
+        sample_X = X[np.ix_(sampled, sampled)] if self.metric == "precomputed" else X[sampled]
+        neighbours = nearest_neighbours(sample_X, max(ks), metric=self.metric)  # within the sample
         k = ks[0]
         if self.n_neighbors == "auto":
-            errors = loo_errors(own, neighbours, ks)
+            errors = loo_errors(own[sampled], neighbours, ks)
             self.criterion_ = pd.DataFrame({"n_neighbors": list(errors), "loo_mse": list(errors.values())})
             k = min(errors, key=errors.get)
         self.params_ = {"n_neighbors": int(k)}
-        self._set_order(neighbourhood_mean(own, neighbours, k), y)
+        scores = np.empty(len(own))
+        scores[sampled] = neighbourhood_mean(own[sampled], neighbours, k)
+        unsampled = np.flatnonzero(np.isnan(own))
+        if len(unsampled):  # an architecture without statistics: the mean of its k + 1 nearest sampled ones
+            nearest = nearest_of(X, unsampled, sampled, min(k + 1, len(sampled)), metric=self.metric)
+            scores[unsampled] = own[nearest].mean(axis=1)
+        self._set_order(scores, y)
 
 
 class ClusterUnion(SubspaceSelector):
@@ -172,6 +185,10 @@ class ClusterUnion(SubspaceSelector):
         ``score(ranks, labels) -> Series`` (:mod:`cbred.selection.scores`).
     min_size : int, default=1
         Smallest cluster, in architectures, ranked by its score.
+    min_sampled : int, default=1
+        Fewest units with statistics for a cluster to be ranked by its score (a TF table
+        that covers a sample of the space): a cluster is scored from its sampled members
+        only, and a score from a handful of them is noise.
     metric : {"euclidean", "precomputed"}, default="euclidean"
 
     Attributes
@@ -180,18 +197,20 @@ class ClusterUnion(SubspaceSelector):
         The fitted clone.
     cluster_scores_ : DataFrame
         One row per cluster: ``score``, ``size`` (architectures), ``n_units``,
-        ``tf_rank`` (mean aggregate rank), ``eligible``, ``rank`` (1 = first taken).
+        ``n_sampled`` (units with statistics), ``tf_rank`` (their mean aggregate rank),
+        ``eligible``, ``rank`` (1 = first taken).
     params_ : dict
         The clusterer's ``best_params_`` (K, eta, ...) or ``{"n_clusters": K}``.
     criterion_ : DataFrame
         Its stability table (``stability_``) or cross-validation table (``cv_results_``).
     """
 
-    def __init__(self, *, clusterer, score: Callable = median_rank, min_size: int = 1,
+    def __init__(self, *, clusterer, score: Callable = median_rank, min_size: int = 1, min_sampled: int = 1,
                  metric: str = "euclidean") -> None:
         self.clusterer = clusterer
         self.score = score
         self.min_size = min_size
+        self.min_sampled = min_sampled
         self.metric = metric
 
     def _fit(self, X, y, weight, budget) -> None:
@@ -206,7 +225,7 @@ class ClusterUnion(SubspaceSelector):
         table = self._cluster_table(y, labels, weight)
         self.cluster_scores_ = table
         position = table["rank"].reindex(labels).to_numpy()
-        self._set_order(table["score"].reindex(labels).to_numpy(), y, position)
+        self._set_order(table["score"].reindex(labels).fillna(-np.inf).to_numpy(), y, position)
         fitted = self.clusterer_
         self.params_ = dict(getattr(fitted, "best_params_", {"n_clusters": int(len(table))}))
         self.criterion_ = getattr(fitted, "stability_", getattr(fitted, "cv_results_", pd.DataFrame()))
@@ -215,15 +234,18 @@ class ClusterUnion(SubspaceSelector):
         self.embedding_ = None if embedding is None else embedding[point_of_unit]
 
     def _cluster_table(self, y: pd.DataFrame, labels: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
+        check_scalar(self.min_sampled, "min_sampled", int, min_val=1)
         by_cluster = pd.Series(labels, index=y.index)
-        scores = self.score(y, by_cluster)
+        sampled = aggregate_rank(y).notna().to_numpy()
+        clusters = pd.Index(np.unique(labels))
         table = pd.DataFrame({
-            "score": scores,
-            "size": pd.Series(weight, index=y.index).groupby(labels).sum().reindex(scores.index).astype(int),
-            "n_units": by_cluster.value_counts().reindex(scores.index),
-            "tf_rank": aggregate_rank(y).groupby(labels).mean().reindex(scores.index),
+            "score": self.score(y[sampled], by_cluster[sampled]).reindex(clusters),
+            "size": pd.Series(weight, index=y.index).groupby(labels).sum().reindex(clusters).astype(int),
+            "n_units": by_cluster.value_counts().reindex(clusters),
+            "n_sampled": by_cluster[sampled].value_counts().reindex(clusters).fillna(0).astype(int),
+            "tf_rank": aggregate_rank(y).groupby(labels).mean().reindex(clusters),
         })
-        table["eligible"] = table["size"] >= self.min_size
+        table["eligible"] = (table["size"] >= self.min_size) & (table["n_sampled"] >= self.min_sampled)
         order = table.sort_values(["eligible", "score"], ascending=False, kind="stable").index
         table["rank"] = pd.Series(np.arange(1, len(order) + 1), index=order).reindex(table.index)
         table.index.name = "cluster"
@@ -250,7 +272,7 @@ class QuantileFirst(SubspaceSelector):
     def _fit(self, X, y, weight, budget) -> None:
         check_scalar(self.quantile, "quantile", (int, float), min_val=0, max_val=1, include_boundaries="right")
         own = aggregate_rank(y).to_numpy()
-        n_keep = max(2, int(np.ceil(self.quantile * len(y))))
+        n_keep = max(2, int(np.ceil(self.quantile * np.isfinite(own).sum())))  # of the units with statistics
         kept = np.sort(np.lexsort((np.arange(len(own)), -own))[:n_keep])
         sub_X = X[np.ix_(kept, kept)] if self.metric == "precomputed" else X[kept]
         if budget is not None and weight[kept].sum() < budget:

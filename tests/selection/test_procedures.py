@@ -139,3 +139,39 @@ def test_bad_inputs(planted):
         TFQuantile(metric="cosine").fit(X, ranks)
     with pytest.raises(ValueError, match="K=\\[5000\\] greater than the number of distinct points"):
         ClusterUnion(clusterer=MetricKMeans(5000)).fit(X, ranks)
+
+
+def _sampled(ranks: pd.DataFrame, fraction: float, seed: int = 2) -> pd.DataFrame:
+    """The ranks of a uniform sample of the units, NaN elsewhere (a TF table of a sample)."""
+    rng = np.random.default_rng(seed)
+    unsampled = rng.random(len(ranks)) > fraction
+    return ranks.mask(pd.Series(unsampled, index=ranks.index), axis=0)
+
+
+def test_a_planted_region_is_found_from_a_ten_percent_sample():
+    # a larger region than `planted` (229 of 3,000 points): a 10 % sample holds about 23 of them
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(3000, 2))
+    inside = np.linalg.norm(X - [0.7, 0.3], axis=1) < 0.15
+    ranks = signed_ranks(pd.DataFrame({f"s{j}": inside + rng.normal(0, 1.0, len(X)) for j in range(2)}),
+                         {"s0": 1, "s1": 1})
+    sample = _sampled(ranks, 0.1, seed=0)
+    n = int(inside.sum())
+    neighbourhood = NeighbourhoodScore(n_neighbors_grid=[5, 10, 20]).fit(X, sample)
+    assert inside[neighbourhood.order_[:n]].mean() > 0.65
+    assert np.isfinite(neighbourhood.scores_).all()  # every unit is scored, sampled or not
+    clusters = ClusterUnion(clusterer=MetricKMeans(40, random_state=0), min_sampled=3).fit(X, sample)
+    assert inside[clusters.order_[:n]].mean() > 0.45
+    # the best sampled cells one by one find little of it
+    assert inside[TFQuantile().fit(X, sample).order_[:n]].mean() < 0.2
+
+
+def test_clusters_with_too_few_sampled_members_are_not_eligible(planted):
+    X, ranks, _ = planted
+    sample = _sampled(ranks, 0.05)
+    procedure = ClusterUnion(clusterer=MetricKMeans(60, random_state=0), min_sampled=4).fit(X, sample)
+    table = procedure.cluster_scores_
+    thin = table["n_sampled"] < 4
+    assert thin.any() and (~table.loc[thin, "eligible"]).all() and table.loc[~thin, "eligible"].all()
+    assert table.loc[thin, "rank"].min() > table.loc[~thin, "rank"].max()  # taken last
+    assert table["n_sampled"].sum() == int(sample.notna().all(axis=1).sum())
