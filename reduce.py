@@ -17,15 +17,16 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from cbred.cli import run_cli
 from cbred.data.space import SearchSpace
-from cbred.paths import reference_file
+from cbred.evaluation import check_budgets
+from cbred.paths import register_config_resolvers
 from cbred.pipeline import Reduction, load_accuracy, load_tf_table, reduce_space
 from cbred.selection import constraints_from_config
 from cbred.tracking import start_tracking
 from cbred.viz.reduction import save_figures_of
 
-# `${reference_file:nb201_cifar10.csv}` in configs: a file of the reference data directory
-OmegaConf.register_new_resolver("reference_file", lambda name: str(reference_file(name)), replace=True)
+register_config_resolvers()  # `${reference_file:nb201_cifar10.csv}` in configs
 log = logging.getLogger("reduce")
 
 
@@ -35,7 +36,8 @@ def load_inputs(cfg: DictConfig) -> tuple[SearchSpace, pd.Series | None]:
     accuracy = None
     if cfg.benchmark.path is not None:
         accuracy = load_accuracy(
-            cfg.benchmark.path, space, cfg.benchmark.metric, duplicates=cfg.benchmark.duplicates
+            cfg.benchmark.path, space, cfg.benchmark.metric, duplicates=cfg.benchmark.duplicates,
+            nonfinite=cfg.benchmark.nonfinite,
         )
     return space, accuracy
 
@@ -46,7 +48,7 @@ def reduce_from_config(
     """Build every object from ``cfg`` and run C-BRED (with the evaluation if ``accuracy``)."""
     return reduce_space(
         space,
-        load_tf_table(cfg.tfstats.path),
+        load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates),
         instantiate(cfg.distance),
         instantiate(cfg.selection.procedure),
         budget=cfg.selection.budget,
@@ -65,6 +67,7 @@ def reduce_from_config(
 
 def run(cfg: DictConfig) -> dict:
     """Run C-BRED, write the run directory's files and figures, log them; return the metrics."""
+    check_budgets(cfg.budgets)  # before any work
     space, accuracy = load_inputs(cfg)
     reduction = reduce_from_config(cfg, space, accuracy)
     output_dir = Path(cfg.output_dir)
@@ -87,7 +90,7 @@ def run(cfg: DictConfig) -> dict:
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="reduce")
 def main(cfg: DictConfig) -> None:
-    run(cfg)
+    run_cli(run, cfg)
 
 
 if __name__ == "__main__":

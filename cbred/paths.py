@@ -42,3 +42,10 @@ def cache_dir() -> Path:
     path = Path(env) if env else Path.home() / ".cache" / "cbred"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def register_config_resolvers() -> None:
+    """``${reference_file:NAME}`` in Hydra configs: a file of the reference data directory."""
+    from omegaconf import OmegaConf
+
+    OmegaConf.register_new_resolver("reference_file", lambda name: str(reference_file(name)), replace=True)

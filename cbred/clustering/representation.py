@@ -12,6 +12,7 @@ No distance is special-cased by name: only its ``is_euclidean`` flag matters.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +101,10 @@ def represent(
     random_state : int, RandomState instance or None
         Choice of the landmarks and the eigen-solver's start.
     """
+    for option, value, minimum in (("max_dense", max_dense, 0), ("n_landmarks", n_landmarks, 1),
+                                   ("n_components", n_components, 1), ("chunk_size", chunk_size, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+            raise ValueError(f"representation.{option} must be an integer >= {minimum}, got {value!r}")
     n = len(graphs)
     if distance.is_euclidean:
         return Representation(np.asarray(distance.embed(graphs), dtype=np.float32), "euclidean", "embedding")

@@ -8,6 +8,8 @@ Architectures whose value is missing fail the constraint (a warning gives their 
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,10 @@ import pandas as pd
 
 from cbred.data.benchmark import load_benchmark
 from cbred.data.space import SearchSpace
+
+
+class ConstraintWarning(UserWarning):
+    """A constraint that removes no architecture (a bound in the wrong unit, say)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,12 @@ class Constraint:
     missing_values: Sequence[float] = field(default=())
 
     def __post_init__(self) -> None:
+        for bound in ("max", "min"):
+            value = getattr(self, bound)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                      or math.isnan(value)):
+                raise ValueError(f"constraints.{self.column}.{bound}={value!r} is not a number "
+                                 f"(e.g. +constraints.{self.column}.{bound}=0.5)")
         if self.max is None and self.min is None:
             raise ValueError(f"constraint on {self.column!r} needs max or min")
         if self.max is not None and self.min is not None and self.min > self.max:
@@ -81,6 +93,13 @@ class Constraint:
             keep &= values <= self.max
         if self.min is not None:
             keep &= values >= self.min
+        if len(values) and keep[~missing].all():
+            warnings.warn(
+                f"constraint on {self.column!r} (min={self.min}, max={self.max}) removes no architecture: "
+                f"{self.column} spans {values.min():.6g} to {values.max():.6g}",
+                ConstraintWarning,
+                stacklevel=2,
+            )
         return keep
 
 

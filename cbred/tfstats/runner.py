@@ -556,8 +556,12 @@ def run(cfg) -> dict[str, Any]:
     probe = instantiate(cfg.probe)
     probes = {name: instantiate(p) for name, p in (cfg.get("probes") or {}).items()}
     archs = None
+    if cfg.get("archs_file"):  # a sample of the space: ids one per line
+        archs = [line.strip() for line in Path(cfg.archs_file).read_text().splitlines() if line.strip()]
+        if not archs:
+            raise ValueError(f"archs_file {cfg.archs_file} lists no architecture")
     if limit is not None:
-        archs = list(space.ids)[:: max(1, len(space) // limit)][:limit]
+        archs = (archs or list(space.ids))[:: max(1, len(archs or space.ids) // limit)][:limit]
     start = time.perf_counter()
     table = compute_table(
         space,
@@ -588,6 +592,10 @@ def run(cfg) -> dict[str, Any]:
 
 def _main() -> None:
     import hydra
+
+    from cbred.paths import register_config_resolvers
+
+    register_config_resolvers()
 
     @hydra.main(version_base="1.3", config_path="../../configs/tfstats_runner", config_name="proxy")
     def main(cfg) -> None:

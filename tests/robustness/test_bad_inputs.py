@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -53,11 +52,6 @@ def bad(tmp_path_factory):
     return folder
 
 
-NEEDS_PIPELINE_HOOK = pytest.mark.xfail(
-    reason="validated in cbred/selection or cbred/clustering (the selection rewrite's files): see the issue note",
-    strict=False,
-)
-
 # (case id, overrides with {bad} for the folder, pattern the one error line must match)
 CLI_CASES = [
     ("inf-accuracy", ["benchmark.path={bad}/inf_accuracy.csv"],
@@ -75,11 +69,11 @@ CLI_CASES = [
     ("encoder-nan-weights", ["distance=learned", "distance.checkpoint={bad}/nan_weights.ckpt"],
      r"nan_weights\.ckpt.*non-finite \(NaN or inf\) weights"),
     pytest.param("budget-not-integer", ["benchmark.path={bad}/accuracy.csv", "budgets=[10.5]"],
-                 r"budgets: 10\.5 is not a positive integer", marks=pytest.mark.slow, id="budget-not-integer"),
+                 r"budgets: 10\.5 is not a positive integer", id="budget-not-integer"),
     pytest.param("constraint-not-a-number", ["+constraints.params.max=abc"], r"constraints?.*params.*'abc'",
-                 marks=NEEDS_PIPELINE_HOOK, id="constraint-not-a-number"),
+                 id="constraint-not-a-number"),
     pytest.param("zero-landmarks", ["representation.max_dense=10", "representation.n_landmarks=0"],
-                 r"n_landmarks", marks=NEEDS_PIPELINE_HOOK, id="zero-landmarks"),
+                 r"n_landmarks", id="zero-landmarks"),
 ]
 
 
@@ -175,25 +169,9 @@ def test_the_runner_command_line_exits_2_without_a_traceback(tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
 
 
-HOOKED_MAIN = textwrap.dedent("""
-    import hydra, reduce
-    from cbred.cli import run_cli
-
-    @hydra.main(version_base="1.3", config_path="configs", config_name="reduce")
-    def main(cfg):
-        run_cli(reduce.run, cfg)
-
-    main()
-""")
-
-
-@pytest.mark.parametrize("hooked", [True, pytest.param(False, marks=pytest.mark.xfail(
-    reason="reduce.py's main does not call cbred.cli.run_cli yet (one-line hook)", strict=False))],
-    ids=["run_cli-main", "reduce.py"])
-def test_reduce_command_line_exits_2_without_a_traceback(hooked, bad, tmp_path):
-    command = ([sys.executable, "-c", HOOKED_MAIN] if hooked else [sys.executable, "reduce.py"]) + [
-        f"benchmark.path={bad}/inf_accuracy.csv", "logger=none", "plots.enabled=false",
-        f"hydra.run.dir={tmp_path}"]
+def test_reduce_command_line_exits_2_without_a_traceback(bad, tmp_path):
+    command = [sys.executable, "reduce.py", f"benchmark.path={bad}/inf_accuracy.csv", "logger=none",
+               "plots.enabled=false", f"hydra.run.dir={tmp_path}"]
     done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == USAGE_ERROR, done.stderr[-2000:]
     assert "Traceback" not in done.stdout + done.stderr

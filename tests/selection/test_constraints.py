@@ -46,3 +46,13 @@ def test_bad_constraints(nb201_space, tf_table):
         Constraint("params", min=2, max=1)
     with pytest.raises(ValueError, match="'flops' is not in the TF-statistic table"):
         Constraint("flops", max=1).mask(nb201_space, tf_table)
+
+
+def test_a_constraint_that_removes_nothing_says_so_and_bounds_must_be_numbers(nb201_space, tf_table):
+    from cbred.selection.constraints import ConstraintWarning
+
+    with pytest.warns(ConstraintWarning, match="constraint on 'params' .* removes no architecture: params spans"):
+        keep = apply_constraints([Constraint("params", max=800)], nb201_space, tf_table)  # 800 M: the wrong unit
+    assert keep.all()
+    with pytest.raises(ValueError, match="constraints.params.max='abc' is not a number"):
+        Constraint("params", max="abc")

@@ -250,3 +250,23 @@ def test_archs_limit_and_the_count_options_are_validated(tmp_path):
             with pytest.raises(ValueError, match=rf"{option} must be an integer"):
                 runner.run(cfg)
     assert not (tmp_path / "nb201").exists()  # nothing ran
+
+
+def test_an_archs_file_restricts_the_table_to_its_ids(space, probe, tmp_path, monkeypatch):
+    from hydra import compose, initialize_config_dir
+
+    from cbred.paths import register_config_resolvers
+
+    register_config_resolvers()
+    ids = list(space.ids[:3]) + [space.ids[100]]
+    listing = tmp_path / "ids.txt"
+    listing.write_text("\n".join(ids) + "\n\n")
+    with initialize_config_dir(str(PROJECT_ROOT / "configs" / "tfstats_runner"), version_base="1.3"):
+        cfg = compose("proxy", overrides=[f"archs_file={listing}", f"cache={tmp_path}", "statistics=[params]",
+                                          "archs_limit=2", "benchmark_costs=false", "progress=false"])
+        assert runner.run(cfg)["n_archs"] == 2  # evenly spaced among the file's 4 ids
+        (tmp_path / "empty.txt").write_text("\n")
+        with pytest.raises(ValueError, match="empty.txt lists no architecture"):
+            runner.run(compose("proxy", overrides=[f"archs_file={tmp_path / 'empty.txt'}", f"cache={tmp_path}"]))
+        nb101 = compose("nb101")
+    assert nb101.archs_file.endswith("nb101_tf_sample.txt") and "linear_regions" not in nb101.statistics
