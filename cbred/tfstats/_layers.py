@@ -51,3 +51,89 @@ def require_finite(value: float, what: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise FloatingPointError(f"{what} is not finite ({value})")
     return value
+
+
+def require_input_dependence(logits: Tensor, what: str) -> None:
+    """``FloatingPointError`` naming ``what`` when every input of the batch gives the same output.
+
+    A network with no path from its input to its output (an NB201 cell whose every path
+    passes a ``none`` edge) outputs its classifier's bias for every input: the statistics
+    that read how the output varies with the input are undefined for it.
+    """
+    flat = logits.detach().flatten(1)
+    if len(flat) > 1 and bool((flat == flat[:1]).all()):
+        raise FloatingPointError(
+            f"{what}: the output does not depend on the input (no path from input to output)"
+        )
+
+
+def feature_blocks(network: nn.Module) -> list[nn.Module]:
+    """The stem and every block of ``network.cells``: the stages whose outputs AZ-NAS reads.
+
+    Raises
+    ------
+    TypeError
+        When ``network`` has no ``stem`` module and ``cells`` sequence (the layout of the
+        benchmark networks of :mod:`cbred.models`), naming its class.
+    """
+    stem, cells = getattr(network, "stem", None), getattr(network, "cells", None)
+    if not isinstance(stem, nn.Module) or not isinstance(cells, nn.Sequential):
+        raise TypeError(
+            f"{type(network).__name__} has no `stem` module and `cells` nn.Sequential "
+            "(the block layout of cbred.models' networks)"
+        )
+    return [stem, *cells]
+
+
+@contextmanager
+def module_outputs(modules: list[nn.Module], outputs: list[Tensor]) -> Iterator[None]:
+    """Append the output of each of ``modules`` to ``outputs`` during forward passes (graph kept)."""
+
+    def hook(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+        outputs.append(output)
+
+    handles = [m.register_forward_hook(hook) for m in modules]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def classifier_input(network: nn.Module, inputs: Tensor) -> Tensor:
+    """The feature map ``network.classifier`` receives (before global average pooling).
+
+    Raises
+    ------
+    TypeError
+        When ``network`` has no ``classifier`` module, naming its class.
+
+    Shapes
+    ------
+    - inputs: ``(B, C, H, W)``
+    - output: ``(B, C', H', W')``
+    """
+    classifier = getattr(network, "classifier", None)
+    if not isinstance(classifier, nn.Module):
+        raise TypeError(f"{type(network).__name__} has no `classifier` module to read features before")
+    seen: list[Tensor] = []
+    handle = classifier.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    try:
+        network(inputs)
+    finally:
+        handle.remove()
+    return seen[-1]
+
+
+def input_jacobian(network: nn.Module, inputs: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-input Jacobian rows ``d sum(logits) / d input`` (float64) and the logits.
+
+    Shapes
+    ------
+    - inputs: ``(B, C, H, W)``
+    - rows: ``(B, C * H * W)``
+    """
+    inputs = inputs.clone().requires_grad_(True)
+    logits = network(inputs)
+    (jacobian,) = torch.autograd.grad(logits, inputs, grad_outputs=torch.ones_like(logits))
+    return jacobian.flatten(1).double(), logits

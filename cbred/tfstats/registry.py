@@ -84,3 +84,20 @@ def direction(name: str) -> int:
         (a ``KeyError``) for an unknown name, listing the choices.
     """
     return 1 if STATISTICS[name].higher_is_better else -1
+
+
+# Every statistic family registers into STATISTICS when imported: import them all here,
+# so that whoever reads the registry sees every statistic.
+from cbred.tfstats import (  # noqa: E402,F401  (registration)
+    aznas,
+    cost,
+    epe,
+    meco,
+    naswot,
+    saliency,
+    swap,
+    tenas,
+    zen,
+    zerocost,
+    zico,
+)

@@ -14,6 +14,18 @@ CONTRACT = {
     "grad_norm": 1,
     "params": 1,
     "flops": 1,
+    "zico": 1,
+    "meco": 1,
+    "swap": 1,
+    "az_expressivity": 1,
+    "az_progressivity": 1,
+    "az_trainability": 1,
+    "epe_nas": 1,
+    "zen": 1,
+    "fisher": 1,
+    "grasp": 1,
+    "plain": 1,
+    "l2_norm": 1,
 }
 
 
@@ -23,10 +35,12 @@ def test_registered_statistics_and_directions_are_the_contract():
     assert all(isinstance(STATISTICS[n], Statistic) and callable(STATISTICS[n].fn) for n in CONTRACT)
     assert not STATISTICS["params"].stochastic and not STATISTICS["flops"].invariant
     assert STATISTICS["naswot_v2"].stochastic and STATISTICS["naswot_v2"].invariant
+    # l2_norm depends on the seed and counts weights that never reach the output
+    assert STATISTICS["l2_norm"].stochastic and not STATISTICS["l2_norm"].invariant
 
 
 def test_unknown_name_lists_the_choices():
-    with pytest.raises(UnknownNameError, match=r"unknown statistic 'nwot' \(choices: flops, grad_norm"):
+    with pytest.raises(UnknownNameError, match=r"unknown statistic 'nwot' \(choices: az_expressivity, az_progressivity"):
         STATISTICS["nwot"]
     with pytest.raises(KeyError, match="ntk_cond"):
         direction("jacov")

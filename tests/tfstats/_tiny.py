@@ -1,0 +1,41 @@
+"""Tiny networks and batches shared by the statistic tests."""
+
+import torch
+from torch import nn
+
+from cbred.data.images import ImageBatch
+
+
+def mlp(seed=0, hidden=6, classes=3):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Flatten(), nn.Linear(4, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+
+
+def batch_of(n=6, seed=0, shape=(1, 2, 2), classes=3):
+    g = torch.Generator().manual_seed(seed)
+    return ImageBatch(torch.randn((n, *shape), generator=g), torch.arange(n) % classes)
+
+
+def permuted(batch, seed=1):
+    order = torch.randperm(len(batch), generator=torch.Generator().manual_seed(seed))
+    return ImageBatch(batch.inputs[order], batch.targets[order])
+
+
+class Blocks(nn.Module):
+    """A network with the block layout of cbred.models: stem, cells, classifier."""
+
+    def __init__(self, stem, cells, classifier):
+        super().__init__()
+        self.stem, self.cells, self.classifier = stem, nn.Sequential(*cells), classifier
+
+    def forward(self, x):
+        return self.classifier(self.cells(self.stem(x)))
+
+
+class Pool(nn.Module):
+    def __init__(self, channels, classes=3):
+        super().__init__()
+        self.linear = nn.Linear(channels, classes)
+
+    def forward(self, x):
+        return self.linear(x.mean(dim=(2, 3)))
