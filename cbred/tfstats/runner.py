@@ -111,6 +111,12 @@ class Plan:
         return {"keys": {self.keys[n]: inputs for n, inputs in self.key_inputs.items()}}
 
 
+#: The code a statistic's value depends on besides its own module: the networks it is measured
+#: on. Not the whole ``cbred.models`` package: an edit of the graph encoder must not make every
+#: cached statistic stale.
+NETWORK_MODULES = ("cbred.models.ops", "cbred.models.nb201_net", "cbred.models.nb101_net", "cbred.tfstats._layers")
+
+
 def make_plan(
     space: SearchSpace,
     statistics: Sequence[str] | None,
@@ -150,7 +156,7 @@ def make_plan(
             "seed": int(seed),
             "version": CACHE_VERSION,
             # an edited statistic or network makes new keys: old rows are never read
-            "code": source_digest(s.fn.__module__, "cbred.models"),
+            "code": source_digest(s.fn.__module__, *NETWORK_MODULES),
         }
         for s in resolved
     }
