@@ -45,7 +45,9 @@ def cache_dir() -> Path:
 
 
 def register_config_resolvers() -> None:
-    """``${reference_file:NAME}`` in Hydra configs: a file of the reference data directory."""
+    """``${reference_file:NAME}`` (reference data) and ``${resource_file:NAME}`` in Hydra configs."""
     from omegaconf import OmegaConf
 
     OmegaConf.register_new_resolver("reference_file", lambda name: str(reference_file(name)), replace=True)
+    # ``${resource_file:NAME}``: a file the project generated and ships (cbred/resources)
+    OmegaConf.register_new_resolver("resource_file", lambda name: str(RESOURCES / name), replace=True)

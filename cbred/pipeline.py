@@ -113,7 +113,8 @@ class Reduction:
         Coordinates the final k-means ran on (MDS or spectral embedding), one row per unit.
     subsets : dict of str to Index
         ``full``, ``selected``, ``quantiled`` (the best archs by ``tf_rank``, as many as
-        selected), ``random`` (as many, uniformly).
+        selected; with a TF table of a sample, the same fraction of the measured archs),
+        ``random`` (as many as selected, uniformly).
     evaluation : Evaluation or None
         Accuracy of the sub-spaces, when a benchmark was given.
     timings : dict of str to float
@@ -374,14 +375,14 @@ def reduce_space(
 
     unit_rank = aggregate_rank(ranks)
     tf_rank = units.map(unit_rank).rename("tf_rank")
-    if tf_rank.notna().sum() < n_cells:
-        warnings.warn(
-            f"only {int(tf_rank.notna().sum())} architectures have statistics, fewer than the budget "
-            f"({n_cells}): Quantiled is filled with unscored ones", ReductionWarning, stacklevel=2)
+    measured = int(tf_rank.notna().sum())
+    # Quantiled keeps the budget's share of the architectures with statistics: all of them
+    # with a full table, the same fraction of the sample with a partial one
+    n_quantiled = n_cells if measured == len(archs) else max(1, round(n_cells / len(archs) * measured))
     subsets = {
         "full": archs,
         "selected": selected,
-        "quantiled": tf_rank.sort_values(ascending=False, kind="stable").index[:n_cells],
+        "quantiled": tf_rank.sort_values(ascending=False, kind="stable").index[:n_quantiled],
         "random": archs[np.sort(rng.choice(len(archs), n_cells, replace=False))],
     }
     labels = units.map(pd.Series(selector.labels_, index=unit_ids)).rename("cluster")

@@ -227,6 +227,8 @@ def test_a_tf_table_of_a_sample_keeps_and_scores_the_unsampled_architectures(spa
     # Quantiled: the best measured cells (an isomorphic cell of a sampled one is measured through its class)
     measured = result.units.isin(result.units[result.archs.isin(sample.index)])
     assert result.subsets["quantiled"].isin(result.archs[measured]).all() and not measured.all()
+    # the same fraction of the measured cells as the selection is of the space
+    assert len(result.subsets["quantiled"]) == round(20 / 729 * measured.sum())
     clusters = _reduce(space, sample, partial_tf=True, selection=ClusterUnion(clusterer=_clusterer(), min_sampled=2))
     assert (clusters.cluster_scores["n_sampled"] <= clusters.cluster_scores["n_units"]).all()
     assert len(clusters.selected) == 73

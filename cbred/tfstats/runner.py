@@ -387,6 +387,7 @@ def compute_table(
     strategy: str = "auto",
     cache: str | Path | None = None,
     progress: bool = True,
+    cached_only: bool = False,
 ) -> pd.DataFrame:
     """Table of statistics for ``archs`` of ``space`` (default: all), through the cache.
 
@@ -415,6 +416,9 @@ def compute_table(
     cache : path, optional
         Cache root (default ``$CBRED_CACHE/tfstats``).
     progress : bool, default=True
+    cached_only : bool, default=False
+        Compute nothing: the table of the architectures whose every statistic is in the
+        cache already (a snapshot of a run in progress, e.g. a sample of a large space).
 
     Returns
     -------
@@ -441,6 +445,10 @@ def compute_table(
                 pending.setdefault(arch, []).append(name)
     order = {a: i for i, a in enumerate(space.ids)} if len(pending) else {}
     items = [(a, tuple(n)) for a, n in sorted(pending.items(), key=lambda kv: order[kv[0]])]
+    if cached_only:
+        waiting = set(pending)
+        complete = [a for a, r in zip(archs, reps.to_numpy()) if a not in waiting and r not in waiting]
+        return _assemble(plan, done, complete, reps.loc[complete])
     is_zero = True
     if items:
         is_zero = _predict(plan, items, directory, device, processes, num_nodes, strategy, progress)
@@ -579,6 +587,7 @@ def run(cfg) -> dict[str, Any]:
         strategy=cfg.strategy,
         cache=cfg.get("cache"),
         progress=bool(cfg.get("progress", True)),
+        cached_only=bool(cfg.get("cached_only", False)),
         **counts,
     )
     if table is None:  # not the global-zero process

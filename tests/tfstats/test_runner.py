@@ -270,3 +270,13 @@ def test_an_archs_file_restricts_the_table_to_its_ids(space, probe, tmp_path, mo
             runner.run(compose("proxy", overrides=[f"archs_file={tmp_path / 'empty.txt'}", f"cache={tmp_path}"]))
         nb101 = compose("nb101")
     assert nb101.archs_file.endswith("nb101_tf_sample.txt") and "linear_regions" not in nb101.statistics
+
+
+def test_cached_only_writes_the_finished_part_and_computes_nothing(space, probe, tmp_path):
+    first = list(space.ids[:4])
+    compute_table(space, ["params"], probe=probe, archs=first, repeats=1, cache=tmp_path, progress=False)
+    files = sorted(p.name for p in (tmp_path / "nb201").iterdir())
+    snapshot = compute_table(space, ["params"], probe=probe, archs=list(space.ids[:10]), repeats=1, cache=tmp_path,
+                             progress=False, cached_only=True)
+    assert list(snapshot.index) == first and snapshot["params"].notna().all()
+    assert sorted(p.name for p in (tmp_path / "nb201").iterdir()) == files  # nothing computed or written
