@@ -147,7 +147,7 @@ def test_experiments_compose(tf_path, tmp_path):
     nb101 = _compose(tf_path, tmp_path, "experiment=nb101")
     assert nb101.space._target_.endswith("NB101Space.enumerated") and nb101.clustering.max_samples == 20000
     assert nb101.distance._target_.endswith("LearnedDistance") and nb101.tfstats.partial is True
-    assert nb101.tfstats.path.endswith("cbred/resources/nb101_tfstats.parquet")
+    assert "linear_regions" not in nb101.tfstats.statistics  # saturates on NB101 networks
     assert nb101.distance.checkpoint.endswith("cbred/resources/nb101_encoder.ckpt")
 
 
