@@ -119,3 +119,22 @@ def test_duplicate_hints_are_valid_hydra_overrides(nb201_space):
     table = pd.DataFrame({"arch": [A, A], "acc": [90.0, 92.0]})
     with pytest.raises(ValueError, match="set tfstats.duplicates=first or tfstats.duplicates=mean"):
         load_benchmark(table, nb201_space, option_prefix="tfstats")
+
+
+@pytest.mark.data
+def test_an_nb101_accuracy_table_keyed_by_hash(nb101_sample, tmp_path):
+    from tests.conftest import reference
+
+    from cbred.pipeline import load_accuracy
+
+    table = pd.read_csv(reference("nb101_20k.csv"))
+    known = table[table["hash"].isin(nb101_sample.ids)]
+    assert len(known) == 1000  # the 20k sample holds the 1k cells
+    known.to_csv(tmp_path / "known.csv", index=False)
+    accuracy = load_accuracy(tmp_path / "known.csv", nb101_sample, "val_acc_108")
+    assert accuracy.notna().sum() == 1000 and accuracy.index.equals(pd.Index(nb101_sample.ids, name="arch"))
+    pd.concat([known.head(3), table[~table["hash"].isin(nb101_sample.ids)].head(2)]).to_csv(
+        tmp_path / "unknown.csv", index=False)
+    stranger = table.loc[~table["hash"].isin(nb101_sample.ids), "hash"].iloc[0]
+    with pytest.raises(KeyError, match=f"unknown.csv: 2 architecture\\(s\\) not in space 'nb101', e.g.*{stranger}"):
+        load_accuracy(tmp_path / "unknown.csv", nb101_sample, "val_acc_108")
