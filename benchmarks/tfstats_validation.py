@@ -1,115 +1,230 @@
-"""Validate cbred's training-free statistics against NAS-Bench-Suite-Zero and accuracy.
+"""Validate cbred's training-free statistics and their aggregates.
 
-1. Fidelity: on a random sample of NB201 cells (default 500) of
-   ``nb201_zc_proxies_cifar10.csv``, compute the statistics with the full-size network
-   (``configs/tfstats_runner/full.yaml``: C=16, N=5, a CIFAR-10 batch of 64, as the reference
-   did) and report the Spearman correlation of each with the reference value
-   (nwot ~ naswot_v2, jacov ~ naswot_v1, synflow, snip, grad_norm, params, flops).
-2. Predictive power: Kendall tau of each statistic with CIFAR-10 test accuracy
-   (``nb201_cifar10.csv``) on that sample, next to the reference proxies' tau on the same
-   cells, and on the embedded table (all 15,625 cells, the proxy configuration), next to
-   published anchors (NASWOT 0.574; TE-NAS NTK about -0.42, linear regions about 0.50).
+1. **Table** (``--table``, default the embedded NB201 table): for every statistic it
+   holds and for every aggregate (:mod:`cbred.tfstats.aggregation`) of fixed sets of
+   them, Kendall tau and Spearman with NB201 CIFAR-10 test accuracy over all scorable
+   cells, the number of cells, the signal-to-noise ratio where the table has repeats
+   (:func:`cbred.tfstats.noise.signal_to_noise`) and the mean seconds per evaluation
+   recorded in its metadata. Aggregates are over each cell's statistics' signed
+   percentile ranks within the space; the statistic sets are fixed below, never chosen
+   by accuracy (accuracy only scores them).
+2. **Fidelity** (``--cells N``, 0 to skip): on N random cells of NAS-Bench-Suite-Zero's
+   ``nb201_zc_proxies_cifar10.csv``, the statistics computed with the full-size network
+   (``configs/tfstats_runner/full.yaml``: C=16, N=5, a CIFAR-10 batch of 64 at 32x32, as
+   the reference did), their Spearman with the reference values (:data:`REFERENCE`) and
+   Kendall tau with accuracy next to the reference's, plus seconds per cell.
 
-Run: ``python benchmarks/tfstats_validation.py [--cells 500] [--processes 1]``. The
-statistics go through the runner's cache, so an interrupted run resumes.
+Printed as tables; ``--plot`` writes a bar chart of tau per statistic and aggregate.
+
+Run: ``python benchmarks/tfstats_validation.py [--table PATH] [--cells 100] [--plot PATH]``.
+The statistics go through the runner's cache (``--cache``, default ``$CBRED_CACHE``),
+so an interrupted run resumes.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hydra import compose, initialize_config_dir
-from hydra.utils import instantiate
 from scipy.stats import kendalltau, spearmanr
 
 from cbred.data.benchmark import load_benchmark
 from cbred.data.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT, reference_file
-from cbred.tfstats import load_table
-from cbred.tfstats.runner import compute_table
+from cbred.selection.ranks import signed_ranks
+from cbred.tfstats import STATISTICS, load_table
+from cbred.tfstats import aggregation as agg
+from cbred.tfstats.noise import signal_to_noise
 
-#: Our statistic -> NAS-Bench-Suite-Zero column.
+#: Our statistic -> NAS-Bench-Suite-Zero column (``jacov`` is NASWOT v1's Jacobian score).
 REFERENCE = {
     "naswot_v2": "nwot",
     "naswot_v1": "jacov",
     "synflow": "synflow",
     "snip": "snip",
     "grad_norm": "grad_norm",
+    "fisher": "fisher",
+    "grasp": "grasp",
+    "plain": "plain",
+    "l2_norm": "l2_norm",
+    "epe_nas": "epe_nas",
+    "zen": "zen",
     "params": "params",
     "flops": "flops",
 }
-ANCHORS = {"naswot_v2": 0.574, "ntk_cond": -0.42, "linear_regions": 0.50}
+#: Statistics without a NAS-Bench-Suite-Zero column, computed on the sample for their tau.
+UNREFERENCED = ["zico", "meco", "swap", "az_expressivity", "az_progressivity", "az_trainability"]
+#: Published Kendall tau / Spearman with NB201 CIFAR-10 accuracy (all cells).
+ANCHORS = {
+    "naswot_v2": "NASWOT tau 0.574",
+    "ntk_cond": "TE-NAS tau about -0.42",
+    "linear_regions": "TE-NAS tau about 0.50",
+    "synflow": "Spearman 0.74 (zero-cost-nas)",
+    "naswot_v1": "jacov Spearman 0.73",
+    "meco": "Spearman 0.89 (MeCo)",
+    "swap": "Spearman 0.90 on CIFAR-100 (SWAP)",
+    "az_nas": "tau 0.741 / Spearman 0.913 (AZ-NAS)",
+}
+#: Fixed statistic sets aggregated (those whose statistics are all in the table).
+SETS = {
+    "seed": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2"],
+    "seed+params": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2", "params"],
+    "seed+flops": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2", "flops"],
+    "seed+synflow+params": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2", "synflow", "params"],
+    "naswot_v2+synflow+params": ["naswot_v2", "synflow", "params"],
+    "all_seed_columns": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2", "synflow", "snip", "grad_norm", "params", "flops"],
+    "az_nas": ["az_expressivity", "az_progressivity", "az_trainability", "flops"],
+    "az_nas+meco+swap+zico": ["az_expressivity", "az_progressivity", "az_trainability", "flops", "meco", "swap", "zico"],
+    "seed+az_nas": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2", "az_expressivity", "az_progressivity", "az_trainability", "flops"],
+}
+AGGREGATORS = {"mean": agg.mean_rank, "median": agg.median_rank, "log": agg.log_rank}
+_DIRECTIONS = {"proxy_params": 1, "proxy_flops": 1}
 
 
-def _corr(fn, x: pd.Series, y: pd.Series) -> tuple[float, int]:
-    ok = x.notna() & y.notna()
-    return float(fn(x[ok], y[ok])[0]), int(ok.sum())
+def _direction(name: str) -> int:
+    return _DIRECTIONS[name] if name in _DIRECTIONS else (1 if STATISTICS[name].higher_is_better else -1)
 
 
-def _report_fidelity(table: pd.DataFrame, sample: pd.DataFrame, acc: pd.Series) -> None:
-    print(f"\nFull-size network (C=16, N=5, CIFAR-10 batch 64), {len(sample)} random cells", flush=True)
-    print(f"{'statistic':<12} {'reference':<10} {'Spearman':>8} {'tau ours':>9} {'tau ref':>8}  n")
-    for ours, theirs in REFERENCE.items():
-        rho, n = _corr(spearmanr, table[ours], sample[theirs])
-        tau, _ = _corr(kendalltau, table[ours], acc)
-        tau_ref, _ = _corr(kendalltau, sample[theirs], acc)
-        print(f"{ours:<12} {theirs:<10} {rho:>8.3f} {tau:>9.3f} {tau_ref:>8.3f}  {n}", flush=True)
+def _corr(x: pd.Series, y: pd.Series) -> tuple[float, float, int]:
+    ok = x.notna() & y.notna() & np.isfinite(x.astype(float))
+    if ok.sum() < 3:
+        return np.nan, np.nan, int(ok.sum())
+    return float(kendalltau(x[ok], y[ok])[0]), float(spearmanr(x[ok], y[ok])[0]), int(ok.sum())
+
+
+def table_report(table: pd.DataFrame, accuracy: pd.Series) -> pd.DataFrame:
+    """One row per statistic and per (set, aggregator): tau, Spearman, n, SNR, seconds."""
+    meta = table.attrs.get("tfstats", {}).get("statistics", {})
+    names = [n for n in meta if n in table.columns] or [
+        c for c in table.columns if f"{c}_error" in table.columns
+    ]
+    acc = accuracy.reindex(table.index)
+    stds = [n for n in names if f"{n}_std" in table.columns and table[f"{n}_std"].notna().any()]
+    snr = signal_to_noise(table, stds) if stds else pd.Series(dtype=float)
+    rows = []
+    for name in names:
+        tau, rho, n = _corr(table[name], acc)
+        rows.append(
+            {
+                "what": name,
+                "kind": "statistic",
+                "tau": tau,
+                "spearman": rho,
+                "n": n,
+                "snr": snr.get(name, np.nan),
+                "repeats": meta.get(name, {}).get("repeats"),
+                "seconds": meta.get(name, {}).get("mean_seconds"),
+            }
+        )
+    values = table[names].astype(float).mask(np.isinf(table[names].astype(float)))
+    ranks = signed_ranks(values, {n: _direction(n) for n in names})
+    deterministic = {n for n in names if n in _DIRECTIONS or (n in STATISTICS and not STATISTICS[n].stochastic)}
+    for set_name, members in SETS.items():
+        if not set(members) <= set(names):
+            continue
+        aggregators = dict(AGGREGATORS)
+        weights = {n: np.inf if n in deterministic else snr.get(n, np.nan) for n in members}
+        if all(np.isfinite(w) or w == np.inf for w in weights.values()):  # every member's noise measured
+            aggregators["noise"] = lambda r, w=weights: agg.noise_weighted_rank(r, w)
+        for agg_name, fn in aggregators.items():
+            tau, rho, n = _corr(fn(ranks[members]), acc)
+            rows.append({"what": f"{set_name} [{agg_name}]", "kind": "aggregate", "tau": tau, "spearman": rho, "n": n})
+    return pd.DataFrame(rows)
+
+
+def fidelity_report(space, sample: pd.DataFrame, accuracy: pd.Series, cache, processes: int) -> pd.DataFrame:
+    """Full-size statistics on ``sample``: Spearman with NAS-Bench-Suite-Zero, tau with accuracy."""
+    from hydra import compose, initialize_config_dir
+    from hydra.utils import instantiate
+
+    from cbred.tfstats.runner import compute_table
+
+    with initialize_config_dir(str(PROJECT_ROOT / "configs" / "tfstats_runner"), version_base="1.3"):
+        cfg = compose("full")
+    table = compute_table(
+        space,
+        list(REFERENCE) + UNREFERENCED,
+        probe=instantiate(cfg.probe),
+        archs=list(sample.index),
+        repeats=int(cfg.repeats),
+        seed=int(cfg.seed),
+        processes=processes,
+        strategy="ddp_spawn" if processes > 1 else "auto",
+        cache=cache,
+        progress=False,
+    )
+    acc = accuracy.reindex(sample.index)
     seconds = table.attrs["tfstats"]["statistics"]
-    print("mean seconds per evaluation:", {k: round(v["mean_seconds"], 3) for k, v in seconds.items()})
+    rows = []
+    for ours in list(REFERENCE) + UNREFERENCED:
+        theirs = REFERENCE.get(ours)
+        rho_ref = _corr(table[ours], sample[theirs])[1] if theirs else np.nan
+        tau, rho, n = _corr(table[ours], acc)
+        tau_ref = _corr(sample[theirs], acc)[0] if theirs else np.nan
+        rows.append(
+            {
+                "statistic": ours,
+                "reference": theirs or "-",
+                "spearman_vs_ref": rho_ref,
+                "tau_acc": tau,
+                "spearman_acc": rho,
+                "tau_acc_ref": tau_ref,
+                "n": n,
+                "failed": int(table[f"{ours}_error"].notna().sum()),
+                "seconds": seconds[ours]["mean_seconds"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plot(report: pd.DataFrame, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    data = report.dropna(subset=["tau"]).sort_values("tau")
+    fig = Figure(figsize=(8, 0.22 * len(data) + 1.2))
+    ax = fig.subplots()
+    colours = ["tab:blue" if k == "statistic" else "tab:orange" for k in data["kind"]]
+    ax.barh(data["what"], data["tau"], color=colours)
+    ax.axvline(0.741, color="grey", linestyle="--", linewidth=1)
+    ax.set_xlabel("Kendall tau with NB201 CIFAR-10 test accuracy (blue: statistic, orange: aggregate; dashed: AZ-NAS)")
+    ax.tick_params(axis="y", labelsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    return path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cells", type=int, default=500)
+    parser.add_argument("--table", default=None, help="table of statistics (default: the embedded one)")
+    parser.add_argument("--cells", type=int, default=0, help="full-size fidelity sample (0: skip)")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--step", type=int, default=100, help="report every this many cells")
+    parser.add_argument("--cache", default=None, help="runner cache root (default $CBRED_CACHE/tfstats)")
+    parser.add_argument("--plot", default=str(PROJECT_ROOT / "outputs" / "tfstats_validation.png"))
     args = parser.parse_args()
+    pd.set_option("display.width", 200, "display.max_rows", 200)
 
     space = NB201Space()
-    reference = load_benchmark(
-        reference_file("nb201_zc_proxies_cifar10.csv"), space, missing_values=[-1e8]
-    )
-    accuracy = load_benchmark(reference_file("nb201_cifar10.csv"), space, columns=["test_acc"])[
-        "test_acc"
-    ]
-    sample = reference.sample(args.cells, random_state=args.seed)
+    accuracy = load_benchmark(reference_file("nb201_cifar10.csv"), space, columns=["test_acc"])["test_acc"]
+    table = load_table(args.table)
+    report = table_report(table, accuracy)
+    print(f"\nTable {args.table or 'embedded'} ({len(table):,} cells): correlation with CIFAR-10 test_acc")
+    print(report.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("published anchors:", ANCHORS)
+    if args.plot:
+        print("plot:", plot(report, Path(args.plot)))
 
-    with initialize_config_dir(str(PROJECT_ROOT / "configs" / "tfstats_runner"), version_base="1.3"):
-        cfg = compose("full")
-    # in growing steps, so that an interrupted run has reported what it had (the cache resumes)
-    for size in sorted({*range(args.step, args.cells, args.step), args.cells}):
-        cells = sample.iloc[:size]
-        table = compute_table(
-            space,
-            list(REFERENCE),
-            probe=instantiate(cfg.probe),
-            archs=list(cells.index),
-            repeats=int(cfg.repeats),
-            seed=int(cfg.seed),
-            processes=args.processes,
-            strategy="ddp_spawn" if args.processes > 1 else "auto",
-            progress=False,
+    if args.cells:
+        reference = load_benchmark(
+            reference_file("nb201_zc_proxies_cifar10.csv"), space, missing_values=[-1e8]
         )
-        _report_fidelity(table, cells, accuracy.reindex(cells.index))
-
-    try:
-        embedded = load_table()
-    except FileNotFoundError:
-        print("no embedded table yet")
-        return
-    acc = accuracy.reindex(embedded.index)
-    print(f"\nEmbedded table ({len(embedded):,} cells, proxy configuration): Kendall tau with test_acc")
-    for name in embedded.attrs["tfstats"]["statistics"]:
-        tau, n = _corr(kendalltau, embedded[name], acc)
-        anchor = ANCHORS.get(name)
-        failed = int(embedded[f"{name}_error"].notna().sum())
-        print(
-            f"{name:<15} tau {tau:>7.3f}  n {n:>6}  failed {failed:>4}"
-            + (f"  (published anchor {anchor:+.2f})" if anchor is not None else "")
-        )
+        sample = reference.sample(args.cells, random_state=args.seed)
+        fidelity = fidelity_report(space, sample, accuracy, args.cache, args.processes)
+        print(f"\nFull-size network (C=16, N=5, CIFAR-10 batch 64), {len(sample)} random cells of NAS-Bench-Suite-Zero")
+        print(fidelity.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,11 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
 
     The configuration that made it is in ``frame.attrs["tfstats"]`` (see
     :func:`table_metadata`).
+
+    Raises
+    ------
+    ValueError
+        When the table disagrees with its metadata (:func:`check_table`), naming the column.
     """
     path = Path(path) if path is not None else TABLE_PATH
     if not path.exists():
@@ -41,7 +46,41 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
     with open(path, "rb") as handle:  # one handle: table and metadata of one file version
         frame = pd.read_parquet(handle)
         frame.attrs["tfstats"] = table_metadata(handle)
+    check_table(frame, frame.attrs["tfstats"], origin=str(path))
     return frame
+
+
+def check_table(frame: pd.DataFrame, metadata: dict[str, Any], origin: str = "table") -> None:
+    """Check that ``frame`` holds what ``metadata`` says, naming the first culprit column.
+
+    For every statistic of ``metadata["statistics"]``: the columns ``<name>``,
+    ``<name>_std`` and ``<name>_error`` exist; a value is NaN exactly where an error is
+    recorded; and the spread agrees with the recorded ``repeats``: with one repeat the
+    standard deviation is NaN (or 0 for a deterministic statistic), with several it is
+    known wherever the value is. Tables without metadata are not checked.
+
+    Raises
+    ------
+    ValueError
+    """
+    for name, entry in (metadata.get("statistics") or {}).items():
+        for column in (name, f"{name}_std", f"{name}_error"):
+            if column not in frame.columns:
+                raise ValueError(f"{origin}: its metadata lists statistic {name!r} but column {column!r} is missing")
+        value, spread = frame[name], frame[f"{name}_std"]
+        mismatch = value.isna() != frame[f"{name}_error"].notna()
+        if mismatch.any():
+            raise ValueError(
+                f"{origin}: column {name!r} is NaN without a reason in {name + '_error'!r} (or has a value "
+                f"and a reason), e.g. at {mismatch[mismatch].index[0]!r}"
+            )
+        repeats = entry.get("repeats")
+        if repeats == 1 and not (spread.isna() | (spread == 0)).all():
+            raise ValueError(f"{origin}: column {name + '_std'!r} has spreads but the metadata records 1 repeat of {name!r}")
+        if isinstance(repeats, int) and repeats > 1 and (value.notna() & spread.isna()).any():
+            raise ValueError(
+                f"{origin}: column {name + '_std'!r} lacks the spread of {repeats} repeats where {name!r} has a value"
+            )
 
 
 def table_metadata(path: str | Path | BinaryIO | None = None) -> dict[str, Any]:

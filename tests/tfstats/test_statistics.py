@@ -117,6 +117,7 @@ def test_a_network_that_produces_nan_raises_floating_point_error(name):
         STATISTICS[name](NaNNetwork(), batch_of(4))
 
 
+@pytest.mark.slow
 def test_every_statistic_runs_on_a_tiny_nb201_network():
     torch.manual_seed(0)
     net = build_network("nb201", CELL, C=2, N=1)
@@ -125,3 +126,42 @@ def test_every_statistic_runs_on_a_tiny_nb201_network():
     assert all(math.isfinite(v) for v in values.values())
     assert values["params"] == sum(p.numel() for p in net.parameters()) / 1e6
     assert 1 <= values["linear_regions"] <= 4
+
+
+#: An NB201 cell whose every input-output path passes a ``none`` edge (its convolution
+#: reaches nothing): the output is the classifier's bias for every input.
+DEGENERATE = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+#: Statistics that do not read how the output depends on the input (defined on DEGENERATE:
+#: weight sizes and norms, loss gradients that reach the classifier's bias, and the
+#: activation codes of the ReLUs the input does reach).
+INPUT_FREE = {"params", "flops", "l2_norm", "snip", "grad_norm", "naswot_v2"}
+
+
+@pytest.mark.slow
+def test_degenerate_cells_give_nan_and_the_reason_through_the_runner(nb201_space):
+    from cbred.data.images import GaussianImages
+    from cbred.tfstats.runner import Probe, evaluate, make_plan
+
+    probe = Probe({"C": 2, "N": 1}, GaussianImages(resolution=8), batch_size=4)
+    names = [n for n in STATISTICS.names() if n != "linear_regions"]
+    plan = make_plan(nb201_space, names, probe, repeats=1)
+    rows = {r["statistic"]: r for r in evaluate(plan, DEGENERATE, names, torch.device("cpu"))}
+    for name in set(names) - INPUT_FREE:
+        assert math.isnan(rows[name]["mean"]) and rows[name]["error"], name
+        assert "repeat 0" in rows[name]["error"], name
+    for name in INPUT_FREE:
+        assert math.isfinite(rows[name]["mean"]) and rows[name]["error"] is None, name
+
+
+def test_every_statistic_runs_on_a_tiny_nb101_network():
+    from cbred.data.nb101 import Spec
+
+    spec = Spec.from_raw(
+        np.array([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]]),
+        ["input", "conv3x3-bn-relu", "maxpool3x3", "output"],
+    )
+    batch = ImageBatch(torch.randn(4, 3, 8, 8), torch.tensor([0, 1, 0, 1]))
+    for name in STATISTICS:
+        torch.manual_seed(0)
+        value = STATISTICS[name](build_network("nb101", spec, C=4, N=1), batch)
+        assert math.isfinite(value), name

@@ -53,3 +53,28 @@ def test_runner_configs_compose_and_instantiate(name):
     assert all(n in STATISTICS for n in cfg.statistics)
     probes = {k: instantiate(v) for k, v in cfg.probes.items()}
     assert probes["linear_regions"].inputs.shape == (1, 3, 3)
+
+
+@pytest.mark.parametrize(
+    "change, culprit",
+    [
+        (lambda f: f.drop(columns="snip_std"), "column 'snip_std' is missing"),
+        (lambda f: f.assign(snip=[1.0, 2.0]), "column 'snip' is NaN without a reason"),
+        (lambda f: f.assign(snip_std=[0.1, np.nan]).assign(snip=[1.0, np.nan]), None),
+        (lambda f: f.assign(snip_std=[np.nan, np.nan]), "column 'snip_std' lacks the spread of 3 repeats"),
+    ],
+)
+def test_the_loader_rejects_a_table_that_disagrees_with_its_metadata(tmp_path, change, culprit):
+    frame = pd.DataFrame(
+        {"snip": [1.0, np.nan], "snip_std": [0.1, np.nan], "snip_error": [None, "boom"]},
+        index=pd.Index(["a", "b"], name="arch"),
+    )
+    path = write_table(change(frame), tmp_path / "t.parquet", {"statistics": {"snip": {"repeats": 3}}})
+    if culprit is None:
+        assert len(load_table(path)) == 2
+        return
+    with pytest.raises(ValueError, match=culprit):
+        load_table(path)
+    one = write_table(frame, tmp_path / "one.parquet", {"statistics": {"snip": {"repeats": 1}}})
+    with pytest.raises(ValueError, match="'snip_std' has spreads but the metadata records 1 repeat"):
+        load_table(one)
