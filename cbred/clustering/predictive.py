@@ -18,6 +18,7 @@ Springer, 2009, section 7.10 (cross-validation).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -89,6 +90,13 @@ class PredictiveSelection(ClusterMixin, BaseEstimator):
             raise ValueError(f"y has {len(y)} values for {len(X)} points")
         grid = dict(self.param_grid or {})
         ks = [int(k) for k in grid.pop("n_clusters", [self.estimator.get_params()["n_clusters"]])]
+        feasible = [k for k in ks if k <= len(X)]
+        if not feasible:
+            raise ValueError(f"n_clusters={ks}: every K is greater than the number of points ({len(X)})")
+        if len(feasible) < len(ks):
+            warnings.warn(f"n_clusters={sorted(set(ks) - set(feasible))} skipped: greater than the number of "
+                          f"points ({len(X)})", stacklevel=2)
+        ks = feasible
         rows = []
         for other in ParameterGrid(grid):
             estimator = clone(self.estimator).set_params(**other)

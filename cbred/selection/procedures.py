@@ -39,6 +39,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_scalar
 
+from cbred.clustering.predictive import PredictiveSelection
 from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, nearest_of, neighbourhood_mean
 from cbred.clustering.representation import Representation
 from cbred.selection.ranks import aggregate_rank
@@ -345,12 +346,16 @@ def _with_metric(estimator, metric: str):
 
 
 def _check_cluster_counts(clusterer, n_points: int, n_units: int) -> None:
-    """K above the number of distinct points: one clear error before any clustering."""
+    """K above the number of distinct points: one clear error before any clustering.
+
+    A multi-scale search (:class:`~cbred.clustering.PredictiveSelection`) only needs one
+    feasible K: it skips the others itself.
+    """
     params = clusterer.get_params(deep=False)
     inner = params.get("estimator", clusterer).get_params(deep=False)
     ks = (params.get("param_grid") or {}).get("n_clusters", [inner.get("n_clusters", 1)])
     too_many = sorted(int(k) for k in ks if int(k) > n_points)
-    if too_many:
+    if too_many and len(too_many) == len(list(ks)) or too_many and not isinstance(clusterer, PredictiveSelection):
         raise ValueError(
             f"K={too_many} greater than the number of distinct points under the distance ({n_points} "
             f"of {n_units} units); lower the K range (clustering.param_grid.n_clusters) or choose a finer distance"

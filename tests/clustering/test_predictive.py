@@ -30,3 +30,13 @@ def test_it_needs_a_score_and_works_with_kmeans():
         PredictiveSelection(MetricKMeans(random_state=0), param_grid={"n_clusters": [2, 3]}).fit(X)
     fitted = PredictiveSelection(MetricKMeans(random_state=0), param_grid={"n_clusters": [2, 3]}).fit(X, X[:, 0])
     assert fitted.best_params_["n_clusters"] in (2, 3) and len(fitted.cv_results_) == 2
+
+
+def test_infeasible_k_are_skipped_with_a_warning():
+    X = np.random.default_rng(2).normal(size=(30, 2))
+    search = PredictiveSelection(MetricAgglomerative(), param_grid={"n_clusters": [2, 5, 100]})
+    with pytest.warns(UserWarning, match=r"n_clusters=\[100\] skipped: greater than the number of points \(30\)"):
+        search.fit(X, X[:, 0])
+    assert list(search.cv_results_["n_clusters"]) == [2, 5]
+    with pytest.raises(ValueError, match="every K is greater than the number of points"):
+        PredictiveSelection(MetricAgglomerative(), param_grid={"n_clusters": [50, 100]}).fit(X, X[:, 0])
