@@ -14,6 +14,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from cbred.graph import INPUT, OUTPUT
+from cbred.verdict import grid_edges
 from cbred.viz.style import cluster_labels, cluster_name, new_figure
 
 FULL_SPACE = "full space"
@@ -118,10 +119,15 @@ def stability_curve(
     mean: str = "mean",
     std: str = "std",
     chosen: Mapping | None = None,
-    ylabel: str = "stability (mean agreement)",
+    ylabel: str = "stability (mean ARI between subsample clusterings)",
     xlabel: str = "number of clusters K",
+    bounds: tuple[float | None, float | None] = (-0.5, 1.0),
 ) -> Figure:
     """Stability against the number of clusters K, one line per eta, with a ±1 std band.
+
+    The band is clipped to the range of the measure (``bounds``); a choice on the edge of
+    the grid (the smallest or the largest K or eta tried) is named in the title, since the
+    best value may lie beyond the grid.
 
     Parameters
     ----------
@@ -137,15 +143,19 @@ def stability_curve(
         The selected configuration (``best_params_``, e.g. ``{"n_clusters": 5, "eta": 0.5}``),
         marked by a star; keys that are not columns are ignored.
     ylabel : str
-        Name of the stability measure (e.g. "stability (mean ARI)").
+        Name of the measure, naming the agreement (ARI, AMI) or the error.
     xlabel : str
         Name of the ``k`` parameter.
+    bounds : (float or None, float or None)
+        Range of the measure (ARI: -0.5 to 1; AMI: 0 to 1; an error: 0 to None); the
+        bands do not leave it.
 
     Returns
     -------
     matplotlib.figure.Figure
         One axes with one line per ``by`` value (legend titled ``by``), a shaded band per
-        line when ``std`` is present, and a star labelled "chosen" when ``chosen`` is given.
+        line when ``std`` is present, a star labelled "chosen" when ``chosen`` is given,
+        and the title ``"chosen n_clusters=24 is on the edge of the grid (2-24)"`` when it is.
     """
     missing = [c for c in (k, mean) if c not in stability.columns]
     if missing:
@@ -162,7 +172,9 @@ def stability_curve(
                 else f"{value:g}" if isinstance(value, float) else str(value))
         (line,) = ax.plot(group[k], group[mean], marker="o", ms=4, label=name)
         if std in group.columns:
-            ax.fill_between(group[k], group[mean] - group[std], group[mean] + group[std],
+            low, high = bounds
+            ax.fill_between(group[k], (group[mean] - group[std]).clip(lower=low),
+                            (group[mean] + group[std]).clip(upper=high),
                             color=line.get_color(), alpha=0.18, linewidth=0)
     if chosen is not None:
         rows = np.ones(len(frame), dtype=bool)
@@ -174,6 +186,10 @@ def stability_curve(
         best = frame[rows].iloc[0]
         ax.plot(best[k], best[mean], marker="*", ms=16, color="gold", markeredgecolor="black",
                 linestyle="none", zorder=5, label="chosen")
+        edges = grid_edges(stability, chosen)
+        if edges:
+            ax.set_title("; ".join(edge.describe() for edge in edges) + ": the best may lie beyond it",
+                         fontsize="medium", color="firebrick")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.xaxis.get_major_locator().set_params(integer=True)

@@ -7,7 +7,9 @@ view of Radosavovic et al. (2019).
 
 Heavy-tailed positive variables (e.g. synflow, NTK condition numbers spanning many orders of
 magnitude) are drawn on a log10 axis, and rare extreme values are left out of the axis
-(with a count in its label), see :func:`display_values`.
+(with a count in its label), see :func:`display_values`; the axis is chosen from all the
+groups together and always shows 90 % of every group (:func:`axis_range`). ``n`` is the
+number of architectures of a group in every figure.
 
 References
 ----------
@@ -26,8 +28,10 @@ from scipy.stats import gaussian_kde
 
 from cbred.viz.style import (
     FULL_SPACE_COLOR,
+    SELECTED_COLOR,
     cluster_colors,
     cluster_name,
+    clustered_mask,
     new_figure,
 )
 
@@ -38,14 +42,51 @@ LOG_RATIO = 1e3
 #: a histogram (Tukey's far-out fences use 3; 10 only catches gross outliers such as failed
 #: computations).
 FENCE = 10.0
+#: Share of every group (cluster, selection) an axis always shows, whatever the fences.
+COVERAGE = 0.9
 
 
-def display_values(values: pd.Series, label: str) -> tuple[pd.Series, str]:
+def axis_range(values: pd.Series, groups: pd.Series | None = None, *, fence: float = FENCE,
+               coverage: float = COVERAGE) -> tuple[float, float]:
+    """The x range of a histogram: Tukey-style fences of all the values together, widened
+    so that it shows at least the central ``coverage`` of every group.
+
+    Parameters
+    ----------
+    values : Series
+        Finite values (the variable as drawn).
+    groups : Series, optional
+        Group label of every value (same index); missing labels belong to no group.
+    fence : float
+        Values further than ``fence`` interquartile ranges beyond the quartiles of all the
+        values are outside (rare gross outliers such as failed computations).
+    coverage : float
+        Each group keeps at least its central ``coverage`` quantile range inside.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+    """
+    low, high = float(values.min()), float(values.max())
+    q1, q3 = np.quantile(values, [0.25, 0.75])
+    if q3 > q1:
+        low, high = max(low, q1 - fence * (q3 - q1)), min(high, q3 + fence * (q3 - q1))
+    if groups is not None:
+        tail = (1.0 - coverage) / 2
+        for _, members in values.groupby(groups.reindex(values.index).to_numpy()):
+            # inner order statistics: a group's rare outliers stay outliers
+            group_low = np.quantile(members, tail, method="higher")
+            group_high = np.quantile(members, 1.0 - tail, method="lower")
+            low, high = min(low, float(group_low)), max(high, float(group_high))
+    return low, high
+
+
+def display_values(values: pd.Series, label: str, groups: pd.Series | None = None) -> tuple[pd.Series, str]:
     """The finite values of a variable as a histogram shows them, and their axis label.
 
     Positive values spanning more than :data:`LOG_RATIO` (99th / 1st percentile) are drawn
-    as log10. Values more than :data:`FENCE` interquartile ranges beyond the quartiles are
-    left out and the label says how many (e.g. jacov's rare ``-1e5`` values).
+    as log10. Values outside :func:`axis_range` (of all ``groups`` together) are left out
+    and the label says how many (e.g. jacov's rare ``-1e5`` values).
     """
     values = pd.to_numeric(values, errors="coerce").astype(float)
     values = values[np.isfinite(values)]
@@ -55,10 +96,9 @@ def display_values(values: pd.Series, label: str) -> tuple[pd.Series, str]:
         low, high = np.quantile(values, [0.01, 0.99])
         if high / low > LOG_RATIO:
             values, label = np.log10(values), f"log10 {label}"
-    q1, q3 = np.quantile(values, [0.25, 0.75])
-    fence = FENCE * (q3 - q1)
-    inside = values.between(q1 - fence, q3 + fence)
-    if fence > 0 and not inside.all():
+    low, high = axis_range(values, groups)
+    inside = values.between(low, high)
+    if not inside.all():
         values = values[inside]
         label = f"{label}\n({(~inside).sum():,} extreme values not shown)"
     return values, label
@@ -89,13 +129,17 @@ def histogram_by_cluster(
     *,
     label: str,
     highlight=None,
+    title: str | None = None,
     bins: int = 30,
     ncols: int = 4,
 ) -> Figure:
     """Histogram and KDE of one variable in every cluster, one panel per cluster.
 
     Every panel also draws the full space's KDE (grey, dashed) as the common reference; all
-    panels share the x axis and the bins.
+    panels share the x axis and the bins. The axis is chosen from all the clusters together
+    and shows at least 90 % of every cluster (:func:`axis_range`); a panel's ``n`` is its
+    cluster's number of architectures with a value, and its title says how many of them lie
+    beyond the axis.
 
     Parameters
     ----------
@@ -107,7 +151,10 @@ def histogram_by_cluster(
     label : str
         Name of the variable (x-axis label).
     highlight : label, optional
-        The selected cluster: its panel title says so and its frame is thick.
+        The selected cluster: drawn in :data:`~cbred.viz.style.SELECTED_COLOR`, its panel
+        title says so and its frame is thick.
+    title : str, optional
+        Figure title, e.g. ``"ntk_cond, lower is better"``.
     bins : int
         Number of histogram bins over the full range.
     ncols : int
@@ -116,14 +163,20 @@ def histogram_by_cluster(
     Returns
     -------
     matplotlib.figure.Figure
-        One axes per cluster, titled ``"cluster 3 (n=812)"``; a figure legend with the
-        entries ``"histogram"``, ``"KDE"`` and ``"full space KDE"``.
+        One axes per cluster, titled ``"cluster 3 (n=812)"`` (``"cluster 3 (n=812, 5
+        beyond the axis)"``); a figure legend with the entries ``"histogram"``, ``"KDE"``
+        and ``"full space KDE"``.
     """
-    values, label = display_values(values, label)
+    numeric = pd.to_numeric(values, errors="coerce").astype(float)
+    finite = numeric[np.isfinite(numeric)]
+    clusters = clusters.reindex(finite.index)
+    grouped = clusters[clustered_mask(clusters)]
+    values, label = display_values(finite, label, grouped)
     if values.empty:
         raise ValueError(f"no finite value of {label!r} to plot")
+    group_sizes = grouped.value_counts()
     clusters = clusters.reindex(values.index)
-    colors = cluster_colors(clusters)
+    colors = cluster_colors(clusters, highlight=highlight)
     if not colors:
         raise ValueError("no clustered cell among the cells with a value")
     if highlight is not None and highlight not in colors:
@@ -144,8 +197,11 @@ def histogram_by_cluster(
         if full_density is not None:
             ax.plot(grid, full_density, color=FULL_SPACE_COLOR, lw=1.2, ls="--",
                     label="full space KDE")
-        ax.set_title(cluster_name(label_, size=len(members), selected=selected),
-                     fontsize="medium", fontweight="bold" if selected else "normal")
+        name = cluster_name(label_, size=int(group_sizes[label_]), selected=selected)
+        hidden = int(group_sizes[label_]) - len(members)
+        if hidden:
+            name = f"{name[:-1]}, {hidden:,} beyond the axis)"
+        ax.set_title(name, fontsize="medium", fontweight="bold" if selected else "normal")
         if selected:
             for spine in ax.spines.values():
                 spine.set_linewidth(2.5)
@@ -158,7 +214,9 @@ def histogram_by_cluster(
     for ax in axes[::ncols]:
         ax.set_ylabel("density")
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside upper center", ncols=3, fontsize="small")
+    fig.legend(handles, names, loc="outside lower center", ncols=3, fontsize="small")
+    if title:
+        fig.suptitle(title)
     return fig
 
 
@@ -168,10 +226,14 @@ def histogram_selected_vs_full(
     *,
     bins: int = 30,
     color=None,
+    titles: Mapping[str, str] | None = None,
     ncols: int = 3,
 ) -> Figure:
     """Histograms and KDEs of the selected sub-space against the full space, one panel per
     variable.
+
+    Each panel's axis shows at least 90 % of the selection and of the rest of the space
+    (:func:`axis_range`).
 
     Parameters
     ----------
@@ -182,7 +244,9 @@ def histogram_selected_vs_full(
     bins : int
         Number of bins over the full range of each variable.
     color : colour, optional
-        Colour of the selection (default: the first colour of the cycle).
+        Colour of the selection (default :data:`~cbred.viz.style.SELECTED_COLOR`).
+    titles : mapping column -> str, optional
+        Panel titles, e.g. ``{"ntk_cond": "ntk_cond, lower is better"}``.
     ncols : int
         Panels per row.
 
@@ -199,13 +263,15 @@ def histogram_selected_vs_full(
         raise ValueError(f"{len(missing)} selected ids are not in the table, e.g. {missing[0]!r}")
     if frame.shape[1] == 0:
         raise ValueError("no variable (column) to plot")
-    color = color if color is not None else "C3"
+    color = color if color is not None else SELECTED_COLOR
+    titles = titles or {}
     ncols = min(ncols, frame.shape[1])
     nrows = -(-frame.shape[1] // ncols)
     fig = new_figure(3.6 * ncols, 2.8 * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, column in zip(axes, frame.columns):
-        full, xlabel = display_values(frame[column], str(column))
+        in_selection = pd.Series(frame.index.isin(selected), index=frame.index)
+        full, xlabel = display_values(frame[column], str(column), in_selection)
         if full.empty:
             raise ValueError(f"no finite value of {column!r} to plot")
         chosen = full[full.index.isin(selected)]
@@ -218,6 +284,8 @@ def histogram_selected_vs_full(
         kde_curve(ax, chosen.to_numpy(), grid, color=color, lw=1.8)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("density")
+        if column in titles:
+            ax.set_title(titles[column], fontsize="medium")
     for ax in axes[frame.shape[1]:]:
         ax.set_axis_off()
     names = [f"full space (n={len(frame):,})", f"selected (n={len(selected):,})"]
@@ -229,7 +297,7 @@ def histogram_selected_vs_full(
 #: Line style of the usual samples of an EDF plot (other names cycle through the colours).
 EDF_STYLES = {
     "full": dict(color="black", lw=1.5),
-    "selected": dict(color="C3", lw=2.2),
+    "selected": dict(color=SELECTED_COLOR, lw=2.2),
     "quantiled": dict(color="C0", lw=1.5, ls="--"),
     "random": dict(color="C2", lw=1.2, ls=":"),
 }

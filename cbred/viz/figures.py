@@ -1,9 +1,14 @@
-"""All the figures of one reduction, written as PNG files beside ``metrics.json``."""
+"""All the figures of one reduction, written as PNG files beside ``metrics.json``.
+
+A figure that fails (an optional layout package missing, a degenerate variable) is skipped
+with a :class:`FigureWarning`; the others are still written.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -14,15 +19,19 @@ from matplotlib.figure import Figure
 from cbred.cache import atomic_write
 from cbred.viz.clusters import op_usage, stability_curve
 from cbred.viz.distributions import edf, histogram_by_cluster, histogram_selected_vs_full
-from cbred.viz.embedding import LAYOUTS, MAX_POINTS, get_layout, layout_2d, subsample
+from cbred.viz.embedding import MAX_POINTS, get_layout, layout_2d, subsample
 from cbred.viz.scatter import scatter_categorical, scatter_numeric
-from cbred.viz.style import cluster_colors
+from cbred.viz.style import cluster_colors, cluster_name, variable_title
 
 CLUSTER = "cluster"
 ACCURACY = "accuracy"
 
 #: The figures a sweep report shows for every run (file stems, in display order).
 KEY_FIGURES = ("scatter_clusters", "edf_accuracy", "op_usage", "stability")
+
+
+class FigureWarning(UserWarning):
+    """A figure that could not be drawn; the run and the other figures go on."""
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
@@ -57,7 +66,7 @@ def space_layout(
     axis : str
         Name of the axes (``"MDS"``, ``"t-SNE"``, ``"PC"``...).
     caption : str
-        How the layout was made and how many architectures it shows.
+        How the layout was made and how many of the points (``ids``) it shows.
     """
     given = {name: value for name, value in
              (("coords", coords), ("distance", distance), ("embedding", embedding))
@@ -77,19 +86,16 @@ def space_layout(
             raise ValueError(f"the {kind} has {len(data)} rows for {len(ids)} ids")
         method = method or ("mds" if kind == "distance" else "pca")
         layout = get_layout(method)
-        if layout.input != ("distance" if kind == "distance" else "features"):
-            raise ValueError(f"layout {method!r} does not take a {kind}; choose one of "
-                             f"{[m for m, l in LAYOUTS.items() if l.input == layout.input]}")
         axis, how = layout.axis, f"{method.upper()} of the {kind}"
     keep = subsample(len(ids), max_points, random_state)
     if kind == "distance":
-        values = layout_2d(data[np.ix_(keep, keep)], method, random_state=random_state)
+        values = layout_2d(data[np.ix_(keep, keep)], method, input="distance", random_state=random_state)
     elif kind == "embedding":
-        values = layout_2d(data[keep], method, random_state=random_state)
+        values = layout_2d(data[keep], method, input="features", random_state=random_state)
     else:
         values = data[keep]
-    shown = (f"{len(keep):,} of {len(ids):,} architectures shown (random subsample, seed "
-             f"{random_state})" if len(keep) < len(ids) else f"all {len(ids):,} architectures")
+    shown = (f"{len(keep):,} of {len(ids):,} points shown (random subsample, seed "
+             f"{random_state})" if len(keep) < len(ids) else f"all {len(ids):,} points")
     return pd.DataFrame(values, index=ids[keep], columns=["x", "y"]), axis, f"{how}; {shown}"
 
 
@@ -110,6 +116,10 @@ def save_reduction_figures(
     accuracy: pd.Series | None = None,
     baselines: Mapping[str, pd.Series] | None = None,
     statistics: Sequence[str] | None = None,
+    directions: Mapping[str, int] | None = None,
+    accuracy_name: str | None = None,
+    layout_weights: Sequence[float] | None = None,
+    agreement: str = "ari",
     max_points: int = MAX_POINTS,
     random_state: int = 0,
     dpi: int = 120,
@@ -117,7 +127,9 @@ def save_reduction_figures(
     """Write every figure of a reduction as ``outdir/<name>.png``.
 
     Every input is optional except the cluster table; a figure whose inputs are absent is
-    skipped.
+    skipped, one that fails is skipped with a :class:`FigureWarning`. The selection is
+    drawn in :data:`~cbred.viz.style.SELECTED_COLOR` in every figure, and ``n`` counts
+    architectures in every legend and title.
 
     Parameters
     ----------
@@ -158,6 +170,15 @@ def save_reduction_figures(
         (values per arch id), drawn on the EDF after ``full`` and ``selected``.
     statistics : sequence of str, optional
         TF-statistic columns to plot (default: every numeric column but ``"cluster"``).
+    directions : mapping str -> {+1, -1}, optional
+        Whether higher (+1) or lower (-1) is better, per statistic; said in the titles.
+    accuracy_name : str, optional
+        What the accuracy is, e.g. ``"test_acc on nb201_cifar10"`` (default ``accuracy``).
+    layout_weights : sequence of float, optional
+        Number of architectures every row of ``distance`` / ``embedding`` stands for (e.g.
+        the size of its isomorphism class): the marker areas of the cluster scatterplot.
+    agreement : {"ari", "ami"}
+        The agreement measure of the stability table (its axis label and range).
     max_points : int
         Largest number of points of a scatterplot (a seeded random subsample beyond).
     random_state : int
@@ -175,7 +196,7 @@ def save_reduction_figures(
     if CLUSTER not in clusters.columns:
         raise ValueError(f"the cluster table lacks a {CLUSTER!r} column; has {list(clusters.columns)}")
     labels = clusters[CLUSTER]
-    colors = cluster_colors(labels)
+    colors = cluster_colors(labels, highlight=selected_cluster)
     if selected_cluster not in colors:
         raise ValueError(f"selected cluster {selected_cluster!r} is not one of {list(colors)}")
     if statistics is None:
@@ -184,16 +205,23 @@ def save_reduction_figures(
     if unknown:
         raise ValueError(f"statistics {unknown} are not columns of the cluster table")
     variables = clusters[list(statistics)].copy()
+    titles = {name: variable_title(str(name), (directions or {}).get(name)) for name in statistics}
     if accuracy is not None:
         variables[ACCURACY] = accuracy.reindex(clusters.index)
+        titles[ACCURACY] = variable_title(accuracy_name or ACCURACY, 1)
     if selected is None:
         selected = clusters.index[(labels == selected_cluster).to_numpy()]
     selected = pd.Index(selected)
+    sizes = labels.value_counts()
     outdir = Path(outdir)
     figures: dict[str, Path] = {}
 
-    def emit(name: str, fig: Figure) -> None:  # written at once: one figure in memory at a time
-        figures[name] = save_figure(fig, outdir / f"{_file_stem(name)}.png", dpi)
+    def emit(name: str, draw) -> None:
+        """Draw and write one figure (one in memory at a time); a failure warns."""
+        try:
+            figures[name] = save_figure(draw(), outdir / f"{_file_stem(name)}.png", dpi)
+        except Exception as error:  # noqa: BLE001  (a figure never costs the run)
+            warnings.warn(f"figure {name!r} skipped: {type(error).__name__}: {error}", FigureWarning, stacklevel=3)
 
     if any(x is not None for x in (coords, distance, embedding)):
         ids = clusters.index if layout_ids is None else pd.Index(layout_ids)
@@ -201,33 +229,43 @@ def save_reduction_figures(
         if len(unknown):
             raise ValueError(f"{len(unknown)} layout ids are not in the cluster table, "
                              f"e.g. {unknown[0]!r}")
-        xy, axis, caption = space_layout(
-            ids, coords=coords, distance=distance, embedding=embedding,
-            method=layout, max_points=max_points, random_state=random_state)
-        emit("scatter_clusters", scatter_categorical(
-            xy.to_numpy(), labels.loc[xy.index], highlight=selected_cluster, axis=axis,
-            title="clusters", caption=caption))
-        for name in variables.columns:
-            emit(f"scatter_{name}", scatter_numeric(
-                xy.to_numpy(), variables.loc[xy.index, name], label=str(name), axis=axis,
-                title=str(name), caption=caption))
+        weights = pd.Series(1.0 if layout_weights is None else np.asarray(layout_weights, dtype=float), index=ids)
+        try:
+            xy, axis, caption = space_layout(
+                ids, coords=coords, distance=distance, embedding=embedding,
+                method=layout, max_points=max_points, random_state=random_state)
+        except Exception as error:  # noqa: BLE001
+            warnings.warn(f"scatterplots skipped: layout {layout or 'default'!r} failed: "
+                          f"{type(error).__name__}: {error}", FigureWarning, stacklevel=2)
+        else:
+            outline = xy.index.isin(selected)
+            outline_label = cluster_name("selected", size=len(selected))
+            emit("scatter_clusters", lambda: scatter_categorical(
+                xy.to_numpy(), labels.loc[xy.index], highlight=selected_cluster, axis=axis,
+                weights=weights.loc[xy.index].to_numpy(), sizes=sizes,
+                title="groups of the reduction", caption=caption))
+            for name in variables.columns:
+                emit(f"scatter_{name}", lambda name=name: scatter_numeric(
+                    xy.to_numpy(), variables.loc[xy.index, name], label=str(name), axis=axis,
+                    title=titles[name], caption=caption, outline=outline, outline_label=outline_label))
 
     for name in variables.columns:
-        emit(f"hist_{name}_by_cluster", histogram_by_cluster(
-            variables[name], labels, label=str(name), highlight=selected_cluster))
+        emit(f"hist_{name}_by_cluster", lambda name=name: histogram_by_cluster(
+            variables[name], labels, label=str(name), highlight=selected_cluster, title=titles[name]))
     if variables.shape[1]:
-        emit("hist_selected_vs_full", histogram_selected_vs_full(
-            variables, selected, color=colors[selected_cluster]))
+        emit("hist_selected_vs_full", lambda: histogram_selected_vs_full(
+            variables, selected, color=colors[selected_cluster], titles=titles))
 
     if accuracy is not None:
         full = variables[ACCURACY]
         samples = {"full": full, "selected": full.loc[selected], **(baselines or {})}
-        emit("edf_accuracy", edf(samples, xlabel=ACCURACY, title="accuracy EDF",
-                                 styles={"selected": dict(color=colors[selected_cluster], lw=2.2)}))
+        emit("edf_accuracy", lambda: edf(samples, xlabel=accuracy_name or ACCURACY,
+                                         title=f"EDF of {titles[ACCURACY]}"))
     if op_counts is not None:
-        emit("op_usage", op_usage(op_counts, labels, highlight=selected_cluster))
+        emit("op_usage", lambda: op_usage(op_counts, labels, highlight=selected_cluster))
     if stability is not None and not stability.empty:
-        emit(*_criterion_figure(stability, chosen))
+        name, draw = _criterion_figure(stability, chosen, agreement)
+        emit(name, draw)
     return figures
 
 
@@ -235,11 +273,18 @@ def save_reduction_figures(
 _LOO_PARAMETERS = {"n_neighbors": "neighbours k (besides the architecture itself)", "n_clusters": "number of clusters K"}
 
 
-def _criterion_figure(table: pd.DataFrame, chosen: Mapping | None) -> tuple[str, Figure]:
-    """The curve of how a procedure chose its parameter: stability, or leave-one-out error."""
+#: Range of the agreement measures of a stability table.
+_AGREEMENT_BOUNDS = {"ari": (-0.5, 1.0), "ami": (0.0, 1.0)}
+
+
+def _criterion_figure(table: pd.DataFrame, chosen: Mapping | None, agreement: str = "ari"):
+    """Name and drawing of how a procedure chose its parameter: stability, or leave-one-out error."""
     if "loo_mse" not in table.columns:
-        return "stability", stability_curve(table, chosen=chosen)
+        measure = agreement.upper()
+        return "stability", lambda: stability_curve(
+            table, chosen=chosen, bounds=_AGREEMENT_BOUNDS.get(agreement, (None, None)),
+            ylabel=f"stability (mean {measure} between subsample clusterings)")
     k = next(column for column in _LOO_PARAMETERS if column in table.columns)
-    return "loo_criterion", stability_curve(
-        table, k=k, mean="loo_mse", chosen=chosen, xlabel=_LOO_PARAMETERS[k],
+    return "loo_criterion", lambda: stability_curve(
+        table, k=k, mean="loo_mse", chosen=chosen, xlabel=_LOO_PARAMETERS[k], bounds=(0.0, None),
         ylabel="leave-one-out MSE of the TF rank\n(lower is better)")

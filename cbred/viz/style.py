@@ -2,7 +2,9 @@
 
 Figures are ``matplotlib.figure.Figure`` objects made without ``pyplot``, so plotting never
 touches a global backend or leaks open figures; ``Figure.savefig`` renders them with Agg.
-A cluster keeps its colour across the scatterplot, the histograms and the op-usage chart.
+A cluster keeps its colour across the scatterplot, the histograms and the op-usage chart, and
+the selection is drawn in one fixed colour, :data:`SELECTED_COLOR`, that no other group takes
+(the palettes below leave red out).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ UNCLUSTERED = "unclustered"
 UNCLUSTERED_COLOR = to_rgba("0.75")
 FULL_SPACE_COLOR = to_rgba("0.45")
 HIGHLIGHT_EDGE = "black"
+#: The colour of the selection (the selected group or the cluster taken first) in every figure.
+SELECTED_COLOR = to_rgba("#d62728")
+#: The colour of the cells a neighbourhood selection left out.
+REST_COLOR = to_rgba("#4c72b0")
 #: Groups of a selection without clusters (neighbourhood scores): the selected cells and the rest.
 SELECTED_GROUP = "selected"
 REST_GROUP = "not selected"
@@ -58,14 +64,39 @@ def cluster_name(label, *, size: int | None = None, selected: bool = False) -> s
     return name + (f" ({', '.join(details)})" if details else "")
 
 
-def cluster_colors(labels: Iterable) -> dict:
-    """One RGBA colour per cluster label: tab10 up to 10 clusters, tab20 up to 20, else turbo."""
+def _palette(n: int) -> list:
+    """``n`` distinct colours, none of them red (red is :data:`SELECTED_COLOR`)."""
+    if n <= 9:
+        return [c for i, c in enumerate(colormaps["tab10"].colors) if i != 3][:n]
+    if n <= 18:
+        return [c for i, c in enumerate(colormaps["tab20"].colors) if i not in (6, 7)][:n]
+    return list(colormaps["viridis"](np.linspace(0.0, 0.9, n)))
+
+
+def cluster_colors(labels: Iterable, highlight=None) -> dict:
+    """One RGBA colour per cluster label; the ``highlight`` label (and the
+    :data:`SELECTED_GROUP` of a neighbourhood selection) is :data:`SELECTED_COLOR`.
+
+    The other labels take tab10 up to 9 clusters, tab20 up to 18, else viridis, red left
+    out; the :data:`REST_GROUP` is :data:`REST_COLOR`.
+    """
     labels = cluster_labels(labels)
-    n = len(labels)
-    if n <= 10:
-        palette = colormaps["tab10"].colors[:n]
-    elif n <= 20:
-        palette = colormaps["tab20"].colors[:n]
-    else:
-        palette = colormaps["turbo"](np.linspace(0.05, 0.95, n))
-    return {label: to_rgba(color) for label, color in zip(labels, palette)}
+    fixed = {SELECTED_GROUP: SELECTED_COLOR, REST_GROUP: REST_COLOR}
+    if highlight is not None:
+        fixed[highlight] = SELECTED_COLOR
+    free = [label for label in labels if label not in fixed]
+    colors = dict(zip(free, _palette(len(free))))
+    return {label: to_rgba(fixed[label] if label in fixed else colors[label]) for label in labels}
+
+
+def direction_phrase(direction: int | None) -> str:
+    """``"higher is better"`` (+1), ``"lower is better"`` (-1) or ``""`` (unknown)."""
+    return {1: "higher is better", -1: "lower is better"}.get(direction, "")
+
+
+def variable_title(name: str, direction: int | None = None, detail: str | None = None) -> str:
+    """Title of a figure of one variable: ``"ntk_cond, lower is better"``,
+    ``"test_acc on nb201_cifar10, higher is better"``."""
+    name = f"{name} on {detail}" if detail else name
+    phrase = direction_phrase(direction)
+    return f"{name}, {phrase}" if phrase else name

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from cbred.viz.distributions import edf, histogram_by_cluster, histogram_selected_vs_full
+from cbred.viz.style import SELECTED_COLOR
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_rare_extreme_values_are_left_out_of_the_axis(table):
     fig = histogram_by_cluster(table["nwot"], table["cluster"], label="jacov")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "jacov\n(2 extreme values not shown)"
-    assert ax.get_title() == "cluster 0 (n=28)"
+    assert ax.get_title() == "cluster 0 (n=30, 2 beyond the axis)"  # n: the cluster's size
     assert ax.get_xlim()[0] > -10
 
 
@@ -86,7 +87,7 @@ def test_edf_lines_legend_and_zoom():
     # the 5 % tail at 10 % accuracy is cut from the axis, not from the EDFs
     assert ax.get_xlim()[0] == pytest.approx(np.quantile(np.concatenate(list(samples.values())), 0.05))
     assert ax.get_xlabel() == "test_acc (axis from the 5th percentile)"
-    assert lines[1].get_color() == "C3" and lines[2].get_linestyle() == "--"
+    assert lines[1].get_color() == SELECTED_COLOR and lines[2].get_linestyle() == "--"
     assert edf({"full": full}, left_quantile=None).axes[0].get_xlabel() == "accuracy"
     with pytest.raises(ValueError, match="sample 'random' has no finite value"):
         edf({"full": full, "random": [np.nan]})

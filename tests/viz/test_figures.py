@@ -65,16 +65,16 @@ def test_layout_of_a_subsample_and_of_representatives(reduction):
     ids = reduction["clusters"].index
     coords, axis, caption = space_layout(ids, distance=reduction["distance"], max_points=25)
     assert coords.shape == (25, 2) and axis == "MDS"
-    assert caption == "MDS of the distance; 25 of 60 architectures shown (random subsample, seed 0)"
+    assert caption == "MDS of the distance; 25 of 60 points shown (random subsample, seed 0)"
     assert coords.index.isin(ids).all()
     # representatives only: the distance covers 30 of the 60 cells
     units = ids[::2]
     embedding = np.random.default_rng(1).normal(size=(30, 5))
     coords, axis, caption = space_layout(units, embedding=embedding)
     assert list(coords.index) == list(units) and axis == "PC"
-    assert caption == "PCA of the embedding; all 30 architectures"
-    with pytest.raises(ValueError, match="layout 'tsne' does not take a embedding"):
-        space_layout(units, embedding=embedding, method="tsne")
+    assert caption == "PCA of the embedding; all 30 points"
+    coords, axis, _ = space_layout(units, embedding=embedding, method="tsne")  # any layout, any input
+    assert coords.shape == (30, 2) and axis == "t-SNE"
     with pytest.raises(ValueError, match="exactly one of"):
         space_layout(ids, distance=reduction["distance"], embedding=embedding)
     with pytest.raises(ValueError, match="60 rows for 30 ids"):

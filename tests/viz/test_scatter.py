@@ -53,7 +53,7 @@ def test_categorical_scatter_legend_and_highlight(coords):
     assert len(selected.get_offsets()) == 15
     assert selected.get_zorder() > by_label["cluster 0 (n=20)"].get_zorder()
     np.testing.assert_allclose(selected.get_edgecolor()[0], to_rgba("black"))
-    palette = cluster_colors(labels)
+    palette = cluster_colors(labels, highlight=1)
     np.testing.assert_allclose(selected.get_facecolor()[0], palette[1])
     np.testing.assert_allclose(by_label["cluster 2 (n=10)"].get_facecolor()[0][:3], palette[2][:3])
     assert by_label["cluster 2 (n=10)"].get_alpha() < 1
