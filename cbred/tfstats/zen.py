@@ -44,8 +44,9 @@ def zen(network: nn.Module, batch: ImageBatch) -> float:
     the feature map before global average pooling (the classifier's input), the norm
     summed over the map and averaged over the batch; ``sigma_BN`` is each batch-norm
     layer's ``sqrt(mean over channels of the batch variance)`` of its input for ``x``,
-    which restores the scale batch normalisation removed. The batch's images are not
-    read (only its shape): Zen-score is data-free.
+    which restores the scale batch normalisation removed (a batch norm whose input is
+    identically zero, behind an edge that carries nothing, removes no scale and is
+    skipped). The batch's images are not read (only its shape): Zen-score is data-free.
     """
     network = copy.deepcopy(network).train()
     _gaussian_init(network)
@@ -54,8 +55,9 @@ def zen(network: nn.Module, batch: ImageBatch) -> float:
     log_sigma: list[float] = []
 
     def record(module: nn.Module, args: tuple[Tensor, ...]) -> None:
-        variance = args[0].detach().double().var(dim=(0, *range(2, args[0].dim())), unbiased=False)
-        log_sigma.append(0.5 * math.log(float(variance.mean())) if variance.mean() > 0 else -math.inf)
+        variance = float(args[0].detach().double().var(dim=(0, *range(2, args[0].dim())), unbiased=False).mean())
+        if variance > 0:  # a batch norm fed zeros (a dead edge) rescales nothing
+            log_sigma.append(0.5 * math.log(variance))
 
     norms = [m for m in network.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     with torch.no_grad():

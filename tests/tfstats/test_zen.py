@@ -38,3 +38,18 @@ def test_zen_adds_the_log_scale_of_batch_norm_and_leaves_the_network_unchanged()
     assert zen.zen(net, batch) == pytest.approx(a, rel=1e-9)
     assert math.isfinite(a)
     assert torch.equal(net.cells[1].weight, before[1])
+
+
+def test_a_batch_norm_fed_zeros_is_skipped():
+    class Dead(nn.Module):  # a second branch that carries nothing, through its own batch norm
+        def __init__(self):
+            super().__init__()
+            self.conv, self.norm, self.dead = nn.Conv2d(1, 2, 1), nn.BatchNorm2d(2), nn.BatchNorm2d(2)
+
+        def forward(self, x):
+            return self.norm(self.conv(x)) + self.dead(torch.zeros_like(self.conv(x)))
+
+    batch = batch_of(6, shape=(1, 3, 3))
+    torch.manual_seed(2)
+    with_dead = zen.zen(Blocks(nn.Identity(), [Dead()], Pool(2)), batch)
+    assert math.isfinite(with_dead)
