@@ -52,4 +52,7 @@ def test_a_batch_norm_fed_zeros_is_skipped():
     batch = batch_of(6, shape=(1, 3, 3))
     torch.manual_seed(2)
     with_dead = zen.zen(Blocks(nn.Identity(), [Dead()], Pool(2)), batch)
+    torch.manual_seed(2)
+    alive = Blocks(nn.Identity(), [nn.Sequential(nn.Conv2d(1, 2, 1), nn.BatchNorm2d(2))], Pool(2))
     assert math.isfinite(with_dead)
+    assert with_dead == pytest.approx(zen.zen(alive, batch), rel=1e-9)
