@@ -4,65 +4,67 @@
 compose API); ``main`` only adds Hydra's command line. The run directory receives
 ``clusters.csv``, ``selected.csv``, ``metrics.json``, ``config.yaml`` and the figures
 (PNG); the run is logged to W&B (offline unless ``WANDB_MODE`` says otherwise;
-``logger=none`` turns it off). A multirun ends with ``report.md`` in its sweep directory.
+``logger=csv`` writes plain files, ``logger=none`` turns it off), and it ends with the
+verdict (:mod:`cbred.verdict`): the selection against its baselines in one table. The
+selected sub-space is also exported (``selected_nb201.csv`` / ``selected_nb101.jsonl``,
+``manifest.json``: :mod:`cbred.export`). A multirun ends with ``report.md`` and
+``report.html`` in its sweep directory.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import hydra
 import pandas as pd
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from cbred.api import load_inputs, reduce_from_config
 from cbred.cli import run_cli
 from cbred.data.space import SearchSpace
 from cbred.evaluation import check_budgets
+from cbred.export import export_selection
 from cbred.paths import register_config_resolvers
-from cbred.pipeline import Reduction, load_accuracy, load_tf_table, reduce_space
+from cbred.pipeline import Reduction, load_tf_table
 from cbred.selection import constraints_from_config
 from cbred.tracking import start_tracking
+from cbred.verdict import constraint_removals, verdict
+from cbred.viz.figures import FigureWarning
 from cbred.viz.reduction import save_figures_of
+
+__all__ = ["load_inputs", "reduce_from_config", "run", "main"]
 
 register_config_resolvers()  # `${reference_file:nb201_cifar10.csv}` in configs
 log = logging.getLogger("reduce")
 
 
-def load_inputs(cfg: DictConfig) -> tuple[SearchSpace, pd.Series | None]:
-    """The space, and the benchmark accuracy when ``cfg.benchmark.path`` is set."""
-    space = instantiate(cfg.space)
-    accuracy = None
-    if cfg.benchmark.path is not None:
-        accuracy = load_accuracy(
-            cfg.benchmark.path, space, cfg.benchmark.metric, duplicates=cfg.benchmark.duplicates,
-            nonfinite=cfg.benchmark.nonfinite,
-        )
-    return space, accuracy
+def write_figures(cfg: DictConfig, reduction: Reduction, space: SearchSpace, accuracy: pd.Series | None) -> dict:
+    """The run's figures; a failure warns and costs no result (the reduction is written)."""
+    if not cfg.plots.enabled:
+        return {}
+    options = OmegaConf.to_container(cfg.plots, resolve=True)
+    del options["enabled"]
+    benchmark = OmegaConf.select(cfg, "benchmark.path")
+    name = f"{cfg.benchmark.metric} on {Path(str(benchmark)).stem}" if benchmark else None
+    try:
+        return save_figures_of(
+            reduction, space, cfg.output_dir, accuracy=accuracy, accuracy_name=name,
+            directions=OmegaConf.to_container(cfg.tfstats.directions),
+            agreement=OmegaConf.select(cfg, "clustering.agreement", default="ari"), **options)
+    except Exception as error:  # noqa: BLE001  (figures never lose a finished reduction)
+        warnings.warn(f"figures skipped: {type(error).__name__}: {error}", FigureWarning, stacklevel=2)
+        return {}
 
 
-def reduce_from_config(
-    cfg: DictConfig, space: SearchSpace, accuracy: pd.Series | None = None
-) -> Reduction:
-    """Build every object from ``cfg`` and run C-BRED (with the evaluation if ``accuracy``)."""
-    return reduce_space(
-        space,
-        load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates),
-        instantiate(cfg.distance),
-        instantiate(cfg.selection.procedure),
-        budget=cfg.selection.budget,
-        statistics=list(cfg.tfstats.statistics),
-        directions=OmegaConf.to_container(cfg.tfstats.directions),
-        aggregate=instantiate(cfg.tfstats.aggregate) if cfg.tfstats.get("aggregate") else None,
-        partial_tf=cfg.tfstats.partial,
-        constraints=constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True)),
-        dedup=cfg.dedup,
-        representation=OmegaConf.to_container(cfg.representation),
-        accuracy=accuracy,
-        budgets=list(cfg.budgets),
-        random_state=cfg.seed,
-    )
+def checkpoint_of(cfg: DictConfig) -> Path | None:
+    """The encoder checkpoint a learned distance read (None for other distances)."""
+    if not str(cfg.distance.get("_target_", "")).endswith("LearnedDistance"):
+        return None
+    from cbred.learned.distance import DEFAULT_CHECKPOINT
+
+    return Path(cfg.distance.checkpoint or DEFAULT_CHECKPOINT)
 
 
 def run(cfg: DictConfig) -> dict:
@@ -71,20 +73,31 @@ def run(cfg: DictConfig) -> dict:
     space, accuracy = load_inputs(cfg)
     reduction = reduce_from_config(cfg, space, accuracy)
     output_dir = Path(cfg.output_dir)
-    reduction.write(output_dir)
+    files = reduction.write(output_dir)
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
-    figures = {}
-    if cfg.plots.enabled:
-        options = OmegaConf.to_container(cfg.plots, resolve=True)
-        del options["enabled"]
-        figures = save_figures_of(reduction, space, output_dir, accuracy=accuracy, **options)
+    exported = export_selection(reduction, space, output_dir, config=cfg)
+    figures = write_figures(cfg, reduction, space, accuracy)
     metrics = reduction.metrics()
+    constraints = constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True))
+    removals = constraint_removals(constraints, space, load_tf_table(cfg.tfstats.path)) if constraints else {}
+    graphs = space.graphs(list(reduction.archs))
+    op_counts = pd.DataFrame(graphs.op_counts(), index=pd.Index(graphs.ids), columns=graphs.vocab)
+    outcome = verdict(reduction, op_counts=op_counts, constraint_removals=removals)
     with start_tracking(cfg, job_type="reduce") as tracker:
         tracker.log_metrics(metrics)
         tracker.log_table("cluster_scores", reduction.cluster_scores)
         tracker.log_table("clusters", reduction.clusters_table())
+        tracker.log_table("verdict", outcome.table)
+        if reduction.evaluation is not None:
+            tracker.log_table("evaluation", reduction.evaluation.summary)
+        if not reduction.stability.empty:
+            tracker.log_table("stability", reduction.stability)
         tracker.log_images(figures)
-    log.info("%s\noutputs: %s (%d figures)", reduction.summary(), output_dir, len(figures))
+        tracker.log_artifact("selection", "dataset", [files["selected"], *exported.values()])
+        checkpoint = checkpoint_of(cfg)
+        if checkpoint is not None and checkpoint.is_file():
+            tracker.log_artifact("encoder", "model", [checkpoint])
+    log.info("%s\noutputs: %s (%d figures)\n\n%s", reduction.summary(), output_dir, len(figures), outcome)
     return metrics
 
 

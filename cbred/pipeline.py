@@ -144,6 +144,28 @@ class Reduction:
     timings: dict[str, float] = field(default_factory=dict)
     excluded: dict[str, int] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line: space, selection size, procedure, and the mean accuracy against Quantiled."""
+        params = ", ".join(f"{k}={v}" for k, v in self.best_params.items())
+        text = (f"Reduction({self.space}: {len(self.selected):,} of {len(self.archs):,} architectures selected "
+                f"({len(self.selected) / len(self.archs):.1%}) by {self.procedure}({params})")
+        if self.evaluation is not None and {"selected", "quantiled"} <= set(self.evaluation.summary.index):
+            mean = self.evaluation.summary["acc_mean"]
+            text += (f"; mean {self.evaluation.metric} {mean['selected']:.2f} vs Quantiled "
+                     f"{mean['quantiled']:.2f}")
+        return text + ")"
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the one-line summary and the verdict table (:mod:`cbred.verdict`)."""
+        import html
+
+        from cbred.verdict import verdict
+
+        outcome = verdict(self)
+        sentences = "".join(f"<p>{html.escape(text)}</p>" for text in outcome.sentences + outcome.warnings)
+        return (f"<p><b>{html.escape(repr(self))}</b></p>"
+                + outcome.table.to_html(float_format=lambda v: f"{v:.3f}") + sentences)
+
     @property
     def archs(self) -> pd.Index:
         """Architectures the reduction worked on (``subsets["full"]``)."""

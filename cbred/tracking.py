@@ -1,10 +1,13 @@
 """Experiment tracking: Weights & Biases (offline unless told otherwise) or nothing.
 
 ``reduce.py`` and ``train.py`` build a tracker from the ``logger`` config group
-(``configs/logger/wandb.yaml`` or ``none.yaml``) and log, for every run: the resolved Hydra
-config flattened to ``"group/key"`` names plus the chosen option of every config group as
-``"choice/<group>"`` (so that the W&B dashboard groups runs by distance, clustering,
-selection); the metrics as the run summary; tables (``wandb.Table``); figures (PNG files).
+(``configs/logger/wandb.yaml``, ``csv.yaml`` or ``none.yaml``) and log, for every run: the
+resolved Hydra config flattened to ``"group/key"`` names plus the chosen option of every
+config group as ``"choice/<group>"`` (so that the W&B dashboard groups runs by distance,
+clustering, selection); the metrics as the run summary; complete tables (``wandb.Table`` in
+an artifact, and on the run page when W&B shows them whole); figures (PNG files); files as
+artifacts (the selected sub-space, the encoder checkpoint). :class:`CsvTracker` writes the
+same as plain files.
 
 W&B runs offline unless ``logger.mode`` or the ``WANDB_MODE`` environment variable says
 otherwise, so nothing needs a network; ``wandb sync DIR`` uploads an offline run later. All
@@ -17,11 +20,13 @@ Usage::
     tracker.log_metrics(metrics)
     tracker.log_table("clusters", clusters)
     tracker.log_images(figure_paths)
+    tracker.log_artifact("selection", "dataset", [selected_csv, manifest_json])
     tracker.finish()
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import warnings
@@ -138,6 +143,9 @@ class Tracker:
     def log_images(self, images: Mapping[str, str | os.PathLike]) -> None:
         """Record image files, ``{name: path}``."""
 
+    def log_artifact(self, name: str, type: str, paths: list[str | os.PathLike]) -> None:
+        """Record files as one versioned artifact (e.g. ``"selection"``, type ``"dataset"``)."""
+
     def lightning_logger(self):
         """A Lightning logger for ``Trainer(logger=...)``; ``False`` means "no logger"."""
         return False
@@ -154,6 +162,68 @@ class Tracker:
 
 class NullTracker(Tracker):
     """No tracking (``configs/logger/none.yaml``)."""
+
+
+def _missing_files(paths) -> list[str]:
+    return [str(path) for path in paths if not Path(path).is_file()]
+
+
+class CsvTracker(Tracker):
+    """Plain files, no service (``configs/logger/csv.yaml``).
+
+    Under ``dir/csv/``: ``config.json`` (flattened), ``metrics.csv`` (one ``key,value`` row
+    per metric), ``<table>.csv`` for every table, ``images.csv`` (name, path) and
+    ``artifacts/<name>/`` (copies of the files); Lightning's ``CSVLogger`` writes into
+    ``dir/csv/lightning``.
+
+    Parameters
+    ----------
+    dir : path, optional
+        Default: the Hydra run's output directory (the current directory outside Hydra).
+    """
+
+    def __init__(self, *, dir: str | os.PathLike | None = None):
+        self.dir = dir
+
+    @property
+    def root(self) -> Path:
+        return (Path(self.dir) if self.dir is not None else _hydra_output_dir()) / "csv"
+
+    def start(self, config: DictConfig | Mapping, *, job_type: str) -> CsvTracker:
+        self.root.mkdir(parents=True, exist_ok=True)
+        flat = {**flatten_config(config), "job_type": job_type,
+                **{f"{CHOICE}/{group}": option for group, option in hydra_choices().items()}}
+        (self.root / "config.json").write_text(json.dumps(flat, indent=2, default=str) + "\n")
+        return self
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None:
+        frame = pd.DataFrame({"key": list(metrics), "value": list(metrics.values())})
+        frame.to_csv(self.root / "metrics.csv", index=False)
+
+    def log_table(self, key: str, frame: pd.DataFrame) -> None:
+        frame.to_csv(self.root / f"{key.replace('/', '_')}.csv")
+
+    def log_images(self, images: Mapping[str, str | os.PathLike]) -> None:
+        missing = _missing_files(images.values())
+        if missing:
+            raise FileNotFoundError(f"images to log do not exist: {missing}")
+        pd.DataFrame({"name": list(images), "path": [str(p) for p in images.values()]}).to_csv(
+            self.root / "images.csv", index=False)
+
+    def log_artifact(self, name: str, type: str, paths: list[str | os.PathLike]) -> None:
+        missing = _missing_files(paths)
+        if missing:
+            raise FileNotFoundError(f"files of artifact {name!r} do not exist: {missing}")
+        target = self.root / "artifacts" / name
+        target.mkdir(parents=True, exist_ok=True)
+        for path in paths:
+            shutil.copy2(path, target / Path(path).name)
+
+    def lightning_logger(self):
+        """Lightning's ``CSVLogger`` writing into ``csv/lightning``."""
+        from pytorch_lightning.loggers import CSVLogger
+
+        return CSVLogger(save_dir=str(self.root), name="lightning")
 
 
 class WandbTracker(Tracker):
@@ -225,19 +295,32 @@ class WandbTracker(Tracker):
         self.run_.summary.update(dict(metrics))
 
     def log_table(self, key: str, frame: pd.DataFrame) -> None:
-        """Log a DataFrame (index included as a column) as a ``wandb.Table``.
+        """Log a DataFrame (index included as a column), complete.
 
-        W&B keeps at most ``wandb.Table.MAX_ARTIFACT_ROWS`` rows (200,000): longer tables are
-        truncated with a warning.
+        The table goes into an artifact ``<run id>-<key>`` (type ``"table"``): as a
+        ``wandb.Table`` up to ``wandb.Table.MAX_ARTIFACT_ROWS`` rows (200,000), beyond that as
+        a parquet file. It is also shown on the run page when W&B shows it whole (at most
+        ``wandb.Table.MAX_ROWS`` rows, 10,000; W&B would silently cut a longer one); a warning
+        says where a longer table is.
         """
         import wandb
 
-        limit = wandb.Table.MAX_ARTIFACT_ROWS
-        if len(frame) > limit:
-            warnings.warn(f"table {key!r}: logging the first {limit:,} of {len(frame):,} rows "
-                          "(the W&B table limit)", stacklevel=2)
-            frame = frame.iloc[:limit]
-        self.run_.log({key: wandb.Table(dataframe=frame.reset_index())})
+        frame = frame.reset_index()
+        artifact = wandb.Artifact(f"{self.run_.id}-{key.replace('/', '_')}", type="table")
+        if len(frame) <= wandb.Table.MAX_ARTIFACT_ROWS:
+            artifact.add(wandb.Table(dataframe=frame), key)
+        else:
+            path = Path(os.environ.get("WANDB_DATA_DIR", ".")) / f"{key.replace('/', '_')}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_parquet(path)
+            artifact.add_file(str(path), name=f"{key}.parquet")
+        self.run_.log_artifact(artifact)
+        if len(frame) <= wandb.Table.MAX_ROWS:
+            self.run_.log({key: wandb.Table(dataframe=frame)})
+        else:
+            warnings.warn(f"table {key!r} ({len(frame):,} rows) is logged complete in artifact "
+                          f"{artifact.name!r}; the run page shows tables of at most "
+                          f"{wandb.Table.MAX_ROWS:,} rows, so it is not shown there", stacklevel=2)
 
     def log_images(self, images: Mapping[str, str | os.PathLike]) -> None:
         """Log image files as ``plots/<name>`` (e.g. the dict of ``save_reduction_figures``)."""
@@ -247,6 +330,18 @@ class WandbTracker(Tracker):
         if missing:
             raise FileNotFoundError(f"images to log do not exist: {missing}")
         self.run_.log({f"{PLOTS}/{name}": wandb.Image(str(path)) for name, path in images.items()})
+
+    def log_artifact(self, name: str, type: str, paths: list[str | os.PathLike]) -> None:
+        """Log files as one artifact (e.g. the selected sub-space, the encoder checkpoint)."""
+        import wandb
+
+        missing = _missing_files(paths)
+        if missing:
+            raise FileNotFoundError(f"files of artifact {name!r} do not exist: {missing}")
+        artifact = wandb.Artifact(name, type=type)
+        for path in paths:
+            artifact.add_file(str(path))
+        self.run_.log_artifact(artifact)
 
     def lightning_logger(self):
         """A Lightning ``WandbLogger`` writing into this run (for ``train.py``'s Trainer)."""

@@ -206,9 +206,11 @@ def save_reduction_figures(
         raise ValueError(f"statistics {unknown} are not columns of the cluster table")
     variables = clusters[list(statistics)].copy()
     titles = {name: variable_title(str(name), (directions or {}).get(name)) for name in statistics}
+    names = {name: str(name) for name in statistics}
     if accuracy is not None:
         variables[ACCURACY] = accuracy.reindex(clusters.index)
         titles[ACCURACY] = variable_title(accuracy_name or ACCURACY, 1)
+        names[ACCURACY] = str(accuracy.name or ACCURACY)
     if selected is None:
         selected = clusters.index[(labels == selected_cluster).to_numpy()]
     selected = pd.Index(selected)
@@ -246,12 +248,12 @@ def save_reduction_figures(
                 title="groups of the reduction", caption=caption))
             for name in variables.columns:
                 emit(f"scatter_{name}", lambda name=name: scatter_numeric(
-                    xy.to_numpy(), variables.loc[xy.index, name], label=str(name), axis=axis,
+                    xy.to_numpy(), variables.loc[xy.index, name], label=names[name], axis=axis,
                     title=titles[name], caption=caption, outline=outline, outline_label=outline_label))
 
     for name in variables.columns:
         emit(f"hist_{name}_by_cluster", lambda name=name: histogram_by_cluster(
-            variables[name], labels, label=str(name), highlight=selected_cluster, title=titles[name]))
+            variables[name], labels, label=names[name], highlight=selected_cluster, title=titles[name]))
     if variables.shape[1]:
         emit("hist_selected_vs_full", lambda: histogram_selected_vs_full(
             variables, selected, color=colors[selected_cluster], titles=titles))

@@ -1,0 +1,130 @@
+"""C-BRED in one call, with the command line's defaults.
+
+:func:`reduce` composes the same Hydra configs as ``python reduce.py`` (``configs/reduce.yaml``
+and its groups), so that a notebook gets the command line's results::
+
+    import cbred
+
+    reduction = cbred.reduce("nb201", benchmark="nb201_cifar10")
+    reduction.selected                      # the selected architecture ids
+    cbred.reduce("nb201", distance="hellinger", budget=0.05)
+    cbred.reduce("nb201", selection="cluster_union", clustering="agglomerative", variant="qc")
+    cbred.reduce("nb201", overrides=["selection.base.n_neighbors=20"])
+
+:func:`compose` returns the config itself, :func:`load_inputs` the space and the accuracy it
+names and :func:`reduce_from_config` the reduction of a config: the three steps of
+:func:`reduce`, for a caller that also wants the space (figures, export).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from cbred.data.space import SearchSpace
+from cbred.paths import PROJECT_ROOT, register_config_resolvers
+from cbred.pipeline import Reduction, load_accuracy, load_tf_table, reduce_space
+from cbred.selection import constraints_from_config
+
+#: The configs ``reduce.py`` composes.
+CONFIG_DIR = PROJECT_ROOT / "configs"
+#: Config groups a keyword of :func:`compose` chooses (``distance="hellinger"``).
+GROUPS = ("distance", "clustering", "selection", "variant", "constraints", "tfstats", "benchmark", "experiment")
+
+
+def compose(space: str = "nb201", *, budget: float | int | None = None, seed: int | None = None,
+            overrides: Sequence[str] = (), **groups: str) -> DictConfig:
+    """The config ``python reduce.py space=SPACE GROUP=OPTION ... OVERRIDES`` would run.
+
+    Parameters
+    ----------
+    space : str
+        The space's config (``configs/space/``: ``nb201``, ``nb101``).
+    budget : float or int, optional
+        ``selection.budget``: a fraction of the space in (0, 1) or a number of cells.
+    seed : int, optional
+        ``seed``.
+    overrides : sequence of str
+        Any other Hydra override, e.g. ``["selection.base.n_neighbors=20"]``.
+    **groups : str
+        An option of a config group (:data:`GROUPS`), e.g. ``distance="hellinger"``,
+        ``benchmark="nb201_cifar10"``.
+
+    Returns
+    -------
+    DictConfig
+        With ``logger=none`` (nothing is tracked) unless ``overrides`` says otherwise.
+
+    Raises
+    ------
+    TypeError
+        A keyword that is not a config group.
+    """
+    unknown = sorted(set(groups) - set(GROUPS))
+    if unknown:
+        raise TypeError(f"unknown config group(s) {unknown}; choose among {list(GROUPS)} "
+                        "or pass overrides=['key=value', ...]")
+    register_config_resolvers()
+    chosen = [f"space={space}", "logger=none"]
+    chosen += [f"{'+' if group == 'experiment' else ''}{group}={option}" for group, option in groups.items()
+               if option is not None]
+    chosen += [f"selection.budget={budget}"] * (budget is not None) + [f"seed={seed}"] * (seed is not None)
+    chosen += list(overrides)
+    if GlobalHydra.instance().is_initialized():  # inside a Hydra app or another compose
+        return hydra_compose("reduce", overrides=chosen)
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        return hydra_compose("reduce", overrides=chosen)
+
+
+def load_inputs(cfg: DictConfig) -> tuple[SearchSpace, pd.Series | None]:
+    """The space, and the benchmark accuracy when ``cfg.benchmark.path`` is set."""
+    space = instantiate(cfg.space)
+    accuracy = None
+    if cfg.benchmark.path is not None:
+        accuracy = load_accuracy(
+            cfg.benchmark.path, space, cfg.benchmark.metric, duplicates=cfg.benchmark.duplicates,
+            nonfinite=cfg.benchmark.nonfinite,
+        )
+    return space, accuracy
+
+
+def reduce_from_config(cfg: DictConfig, space: SearchSpace, accuracy: pd.Series | None = None) -> Reduction:
+    """Build every object from ``cfg`` and run C-BRED (with the evaluation if ``accuracy``)."""
+    return reduce_space(
+        space,
+        load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates),
+        instantiate(cfg.distance),
+        instantiate(cfg.selection.procedure),
+        budget=cfg.selection.budget,
+        statistics=list(cfg.tfstats.statistics),
+        directions=OmegaConf.to_container(cfg.tfstats.directions),
+        aggregate=instantiate(cfg.tfstats.aggregate) if cfg.tfstats.get("aggregate") else None,
+        partial_tf=cfg.tfstats.partial,
+        constraints=constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True)),
+        dedup=cfg.dedup,
+        representation=OmegaConf.to_container(cfg.representation),
+        accuracy=accuracy,
+        budgets=list(cfg.budgets),
+        random_state=cfg.seed,
+    )
+
+
+def reduce(space: str = "nb201", *, budget: float | int | None = None, seed: int | None = None,
+           overrides: Sequence[str] = (), **groups: str) -> Reduction:
+    """Reduce ``space`` as ``python reduce.py`` does, with its defaults; see :func:`compose`.
+
+    Returns
+    -------
+    Reduction
+        ``reduction.selected`` holds the selected ids; with a benchmark,
+        ``reduction.evaluation`` compares them with Quantiled, random and the full space.
+    """
+    cfg = compose(space, budget=budget, seed=seed, overrides=overrides, **groups)
+    loaded_space, accuracy = load_inputs(cfg)
+    return reduce_from_config(cfg, loaded_space, accuracy)
