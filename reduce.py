@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from importlib import import_module
 from pathlib import Path
 
 import hydra
@@ -59,12 +60,15 @@ def write_figures(cfg: DictConfig, reduction: Reduction, space: SearchSpace, acc
 
 
 def checkpoint_of(cfg: DictConfig) -> Path | None:
-    """The encoder checkpoint a learned distance read (None for other distances)."""
-    if not str(cfg.distance.get("_target_", "")).endswith("LearnedDistance"):
+    """The encoder checkpoint a learned distance reads: ``distance.checkpoint``, else the
+    default of the distance's module (``DEFAULT_CHECKPOINT``); None for other distances."""
+    if "checkpoint" not in cfg.distance:
         return None
-    from cbred.learned.distance import DEFAULT_CHECKPOINT
-
-    return Path(cfg.distance.checkpoint or DEFAULT_CHECKPOINT)
+    if cfg.distance.checkpoint:
+        return Path(cfg.distance.checkpoint)
+    module = import_module(str(cfg.distance._target_).rsplit(".", 1)[0])
+    default = getattr(module, "DEFAULT_CHECKPOINT", None)
+    return Path(default) if default is not None else None
 
 
 def run(cfg: DictConfig) -> dict:

@@ -305,6 +305,8 @@ class WandbTracker(Tracker):
         """
         import wandb
 
+        if self.run_.settings.mode == "disabled":
+            return
         frame = frame.reset_index()
         artifact = wandb.Artifact(f"{self.run_.id}-{key.replace('/', '_')}", type="table")
         if len(frame) <= wandb.Table.MAX_ARTIFACT_ROWS:
@@ -338,6 +340,8 @@ class WandbTracker(Tracker):
         missing = _missing_files(paths)
         if missing:
             raise FileNotFoundError(f"files of artifact {name!r} do not exist: {missing}")
+        if self.run_.settings.mode == "disabled":
+            return
         artifact = wandb.Artifact(name, type=type)
         for path in paths:
             artifact.add_file(str(path))

@@ -214,3 +214,59 @@ def test_wandb_files_stay_inside_the_run_directory(offline, monkeypatch):
     assert staged  # the offline run keeps its staged table for `wandb sync`, in the run dir
     assert not (home / ".local" / "share" / "wandb").exists()
     assert "WANDB_DATA_DIR" not in os.environ  # restored after the run
+
+
+def _artifacts(run_dir: Path) -> dict:
+    """Artifacts of an offline run: name -> (type, {path in the artifact: staged local copy})."""
+    found = {}
+    for record in read_wandb_log(next(run_dir.glob("run-*.wandb"))):
+        if record.WhichOneof("record_type") == "artifact":
+            artifact = record.artifact
+            found[artifact.name] = (artifact.type, {entry.path: entry.local_path for entry in artifact.manifest.contents})
+    return found
+
+
+@pytest.mark.slow
+def test_long_tables_are_logged_complete_and_files_as_artifacts(offline, monkeypatch):
+    monkeypatch.setattr(wandb.Table, "MAX_ROWS", 5)  # W&B's run page cut (10,000 rows), scaled down
+    long = pd.DataFrame({"cluster": np.arange(12)}, index=pd.Index([f"a{i}" for i in range(12)], name="arch"))
+    selected = offline / "selected.csv"
+    long.to_csv(selected)
+    tracker = WandbTracker(dir=offline, project="cbred-test").start({"seed": 0}, job_type="reduce")
+    with pytest.warns(UserWarning, match=r"table 'clusters' \(12 rows\) is logged complete in artifact"):
+        tracker.log_table("clusters", long)
+    tracker.log_table("evaluation", long.iloc[:3])
+    tracker.log_artifact("selection", "dataset", [selected])
+    with pytest.raises(FileNotFoundError, match="nowhere.ckpt"):
+        tracker.log_artifact("encoder", "model", [offline / "nowhere.ckpt"])
+    run_id = tracker.run_.id
+    tracker.finish()
+    wandb.teardown()
+    (run_dir,) = (offline / "wandb").glob("offline-run-*")
+    artifacts = _artifacts(run_dir)
+    assert artifacts["selection"][0] == "dataset" and "selected.csv" in artifacts["selection"][1]
+    kind, files = artifacts[f"{run_id}-clusters"]
+    assert kind == "table"
+    logged = json.loads(Path(files["clusters.table.json"]).read_text())
+    assert len(logged["data"]) == 12  # all the rows, not the first 5
+    history = read_offline_run(run_dir)["history"]
+    assert "evaluation/_type" in history and "clusters/_type" not in history
+
+
+def test_csv_logger_writes_plain_files(tmp_path):
+    with initialize_config_dir(str(CONFIGS), version_base="1.3"):
+        cfg = compose("logger/csv")
+    tracker = instantiate(cfg.logger, dir=str(tmp_path))
+    selected = tmp_path / "selected.csv"
+    selected.write_text("arch\na\n")
+    with tracker.start({"seed": 1, "distance": {"eta": 0.5}}, job_type="reduce"):
+        tracker.log_metrics({"n_archs": 3, "selected/acc_mean": 91.5})
+        tracker.log_table("clusters", pd.DataFrame({"cluster": [0, 1]}, index=pd.Index(["a", "b"], name="arch")))
+        tracker.log_artifact("selection", "dataset", [selected])
+        assert tracker.lightning_logger().save_dir == str(tmp_path / "csv")
+    root = tmp_path / "csv"
+    assert json.loads((root / "config.json").read_text())["distance/eta"] == 0.5
+    metrics = pd.read_csv(root / "metrics.csv")
+    assert dict(zip(metrics["key"], metrics["value"])) == {"n_archs": 3, "selected/acc_mean": 91.5}
+    assert pd.read_csv(root / "clusters.csv", index_col="arch")["cluster"].tolist() == [0, 1]
+    assert (root / "artifacts" / "selection" / "selected.csv").read_text() == "arch\na\n"
