@@ -37,8 +37,28 @@ from cbred.viz.reduction import save_figures_of
 
 __all__ = ["load_inputs", "reduce_from_config", "run", "main"]
 
-register_config_resolvers()  # `${reference_file:nb201_cifar10.csv}` in configs
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 log = logging.getLogger("reduce")
+
+
+def config_groups(primary: str = "reduce") -> str:
+    """``group: option, option`` for every group in the defaults of ``configs/<primary>.yaml``.
+
+    What ``python reduce.py --help`` lists (``hydra.help.template``): only the groups the
+    entry point composes, without private options (``_stability``, ``_budget``).
+    """
+    defaults = OmegaConf.load(CONFIG_DIR / f"{primary}.yaml").get("defaults", [])
+    groups = [str(key).removeprefix("optional ").strip() for entry in defaults
+              if isinstance(entry, (dict, DictConfig)) for key in entry]
+    lines = []
+    for group in groups:
+        options = sorted(path.stem for path in (CONFIG_DIR / group).glob("*.yaml") if not path.stem.startswith("_"))
+        lines.append(f"{group}: {', '.join(options)}")
+    return "\n".join(lines)
+
+
+register_config_resolvers()  # `${reference_file:nb201_cifar10.csv}` in configs
+OmegaConf.register_new_resolver("config_groups", config_groups, replace=True)
 
 
 def write_figures(cfg: DictConfig, reduction: Reduction, space: SearchSpace, accuracy: pd.Series | None) -> dict:

@@ -168,6 +168,10 @@ def verdict_table(reduction) -> pd.DataFrame:
     return table
 
 
+def _number(measure: str, value: float) -> str:
+    return f"{value:.3f}" if "recall" in measure else f"{value:.2f}"
+
+
 def losses(table: pd.DataFrame, tolerance: float = 1e-9) -> list[str]:
     """One sentence per baseline that beats the selection, naming the measures and values.
 
@@ -181,7 +185,7 @@ def losses(table: pd.DataFrame, tolerance: float = 1e-9) -> list[str]:
     for baseline in ("quantiled", "random", "full"):
         row = table.loc[baseline]
         beaten = [
-            f"{measure} ({row[measure]:.3g} vs {selected[measure]:.3g})"
+            f"{measure} ({_number(measure, row[measure])} vs {_number(measure, selected[measure])})"
             for measure in measures
             if not (baseline == "full" and "recall" in measure)
             and pd.notna(row[measure]) and pd.notna(selected[measure])

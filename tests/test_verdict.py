@@ -41,7 +41,7 @@ def test_table_holds_the_four_subspaces_and_the_measures():
 def test_a_baseline_that_beats_the_selection_is_said_in_words():
     outcome = verdict(_reduction(selected_mean=91.5))
     assert outcome.sentences == [
-        "Quantiled beats the selection on mean (92 vs 91.5) and best-of-10 (94.1 vs 93.9)."]
+        "Quantiled beats the selection on mean (92.00 vs 91.50) and best-of-10 (94.10 vs 93.90)."]
     text = str(outcome)
     assert "mean test_acc" in text.splitlines()[0] and "Quantiled beats" in text
 
