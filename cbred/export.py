@@ -132,10 +132,10 @@ def manifest(reduction, files: Mapping[str, str], config=None) -> dict:
     """The JSON manifest of a run: what was reduced, how, to what, and where it was written."""
     from cbred import __version__
 
-    if config is not None and not isinstance(config, Mapping):
-        from omegaconf import OmegaConf
-        from omegaconf.errors import OmegaConfBaseException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
 
+    if OmegaConf.is_config(config):
         try:
             config = OmegaConf.to_container(config, resolve=True)
         except (OmegaConfBaseException, ValueError):  # ${hydra:...} outside a Hydra app

@@ -53,6 +53,17 @@ def test_nb201_export_and_manifest(tmp_path):
     assert manifest["files"] == {"selection": "selected_nb201.csv"} and manifest["config"]["seed"] == 0
 
 
+def test_manifest_of_a_composed_config_outside_hydra(tmp_path):
+    from omegaconf import OmegaConf
+
+    config = OmegaConf.create({"seed": 0, "output_dir": "${hydra:runtime.output_dir}", "plots": {"seed": "${seed}"}})
+    ids = list(NB201Space().ids)[:5]
+    paths = export_selection(_reduction("nb201", ids[:2], ids), NB201Space(), tmp_path, config=config,
+                             order_table=pd.DataFrame({"arch": ids}))
+    saved = json.loads(paths["manifest"].read_text())["config"]
+    assert saved["output_dir"] == "${hydra:runtime.output_dir}" and saved["plots"]["seed"] == "${seed}"
+
+
 def test_nb201_export_without_an_order_table_warns(tmp_path, monkeypatch):
     monkeypatch.setenv("CBRED_DATA", str(tmp_path / "nowhere"))
     ids = list(NB201Space().ids)[:5]
