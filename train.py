@@ -22,9 +22,9 @@ from hydra.utils import instantiate, to_absolute_path
 from omegaconf import DictConfig, OmegaConf
 
 from cbred.cache import atomic_write
-from cbred.data.pairs import GraphFeaturizer
-from cbred.distances.learned import LearnedDistance, export_encoder
-from cbred.models.metric_learner import fidelity_table
+from cbred.learned.featurizer import GraphFeaturizer
+from cbred.learned.distance import LearnedDistance, export_encoder
+from cbred.learned.metric_learner import fidelity_table
 from cbred.tracking import start_tracking
 
 log = logging.getLogger("train")

@@ -5,7 +5,7 @@ held-out test split of its training run (same seed and holdout fractions: archit
 never seen in training), draw queries and a pool from it, compute the exact graph edit
 distance of every query-pool pair (cached, resumable), and report for every distance the
 Spearman correlation with the edit distance over all pairs and the recall of the 10
-nearest neighbours (:func:`cbred.models.metric_learner.fidelity`).
+nearest neighbours (:func:`cbred.learned.metric_learner.fidelity`).
 
     python benchmarks/learned_fidelity.py [--checkpoint PATH] [--space nb201|nb101] [--queries 60 --pool 300]
 
@@ -23,10 +23,10 @@ import pandas as pd
 
 from cbred.data.nb101 import NB101Space
 from cbred.data.nb201 import NB201Space
-from cbred.data.pairs import GraphPairDataModule
+from cbred.learned.datamodule import GraphPairDataModule
 from cbred.distances import GraphEditDistance, Hellinger, JensenShannon, SymmetricKL
-from cbred.distances.learned import DEFAULT_CHECKPOINT, LearnedDistance, load_encoder
-from cbred.models.metric_learner import fidelity_table
+from cbred.learned.distance import DEFAULT_CHECKPOINT, LearnedDistance, load_encoder
+from cbred.learned.metric_learner import fidelity_table
 
 SPACES = {"nb201": NB201Space, "nb101": NB101Space.enumerated}
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from cbred.clustering import MetricKMeans, MetricSpectral, StabilitySelection
 from cbred.data.nb101 import NB101Space
-from cbred.distances.learned import LearnedDistance
+from cbred.learned.distance import LearnedDistance
 from cbred.pipeline import reduce_space
 from cbred.selection import ClusterSelection, median_rank
 from reduce_scale import synthetic_statistics  # benchmarks/ is on sys.path when run as a script

@@ -17,7 +17,7 @@ import torch
 
 from cbred.data.nb101 import NB101Space
 from cbred.data.nb201 import NB201Space
-from cbred.distances.learned import DEFAULT_CHECKPOINT, LearnedDistance
+from cbred.learned.distance import DEFAULT_CHECKPOINT, LearnedDistance
 
 
 def best_time(distance: LearnedDistance, graphs, repeats: int) -> float:

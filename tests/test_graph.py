@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from cbred.graph import AdjacencyTensor, CompGraph, GraphBatch, on_path_mask, prune
+from cbred.graph import AdjacencyTensor, CompGraph, GraphBatch, longest_paths, on_path_mask, prune
+from tests.distances.conftest import graph
 
 VOCAB = ("input", "a", "b", "output")
 
@@ -91,3 +92,11 @@ def test_graph_batch_round_trip_and_compaction():
         GraphBatch.from_graphs([graphs[0], other])
     with pytest.raises(ValueError, match="no graphs"):
         GraphBatch.from_graphs([])
+
+
+def test_longest_paths_of_a_padded_batch():
+    skip = graph(["input", "conv", "pool", "output"], [(0, 1), (1, 2), (2, 3), (0, 3)])
+    empty = graph(["input", "output"], [(0, 1)])
+    depth, height = longest_paths(GraphBatch.from_graphs([skip, empty]).adjacency)
+    assert depth.tolist() == [[0, 1, 2, 3], [0, 1, 0, 0]]
+    assert height.tolist() == [[3, 2, 1, 0], [1, 0, 0, 0]]

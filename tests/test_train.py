@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
-from cbred.distances.learned import LearnedDistance, load_encoder
+from cbred.learned.distance import LearnedDistance, load_encoder
 from cbred.paths import PROJECT_ROOT
 from train import run
 

@@ -310,6 +310,51 @@ class NB101Space(SearchSpace):
         # The module hash is itself the isomorphism class.
         return self.canonical_id(arch)
 
+    def mutate(self, arch: str, steps: int, rng: np.random.Generator, max_tries: int = 50) -> tuple[str, CompGraph] | None:
+        """``steps`` NAS-Bench-101 mutations: flip one edge or change one interior operation.
+
+        The cell is padded to 7 vertices first (new vertices are unconnected) so that
+        mutations can also grow it; every step must reach a cell not visited before (so the
+        mutant differs from the anchor) and keep it valid (a path from input to output, at
+        most 9 edges). The mutant is a valid NB101 cell but
+        need not be in the space when the space is a sample.
+
+        References
+        ----------
+        E. Real, A. Aggarwal, Y. Huang and Q. V. Le, "Regularized evolution for image classifier
+        architecture search", AAAI 2019 (the mutation operator of NAS-Bench-101's evolution).
+        """
+        spec = self.spec(arch)
+        n = len(spec.ops)
+        matrix = np.zeros((MAX_VERTICES, MAX_VERTICES), dtype=np.uint8)
+        matrix[: n - 1, : n - 1] = spec.matrix[: n - 1, : n - 1]
+        matrix[: n - 1, -1] = spec.matrix[: n - 1, -1]
+        extra = [INTERIOR_OPS[i] for i in rng.integers(len(INTERIOR_OPS), size=MAX_VERTICES - n)]
+        ops = list(spec.ops[:-1]) + extra + [spec.ops[-1]]
+        current, visited = spec, {spec.hash}
+        rows, cols = np.triu_indices(MAX_VERTICES, k=1)
+        for _ in range(steps):
+            for _ in range(max_tries):
+                trial_matrix, trial_ops = matrix.copy(), list(ops)
+                if rng.random() < 0.5:
+                    e = rng.integers(len(rows))
+                    trial_matrix[rows[e], cols[e]] ^= 1
+                else:
+                    vertex = int(rng.integers(1, MAX_VERTICES - 1))
+                    choices = [op for op in INTERIOR_OPS if op != trial_ops[vertex]]
+                    trial_ops[vertex] = choices[int(rng.integers(len(choices)))]
+                try:
+                    trial = Spec.from_raw(trial_matrix, trial_ops)
+                except ValueError:  # no path or too many edges: not a cell
+                    continue
+                if trial.hash not in visited:  # every step reaches a new cell
+                    matrix, ops, current = trial_matrix, trial_ops, trial
+                    visited.add(trial.hash)
+                    break
+            else:
+                return None
+        return current.hash, current.graph()
+
 
 def cell_table(specs: Sequence[Spec]) -> pd.DataFrame:
     """Compact table of specs: index ``hash``; ``n_vertices``, ``edges``, ``ops``."""

@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 
 from cbred.data.space import SearchSpace, check_nonempty
-from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, GraphBatch
+from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, GraphBatch
 
 #: Edge operations, in code order.
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -227,6 +227,14 @@ class NB201Space(SearchSpace):
 
     def isomorphism_class(self, arch: str) -> str:
         return isomorphism_class(arch, drop_zero_terms=self.drop_zero_terms)
+
+    def mutate(self, arch: str, steps: int, rng: np.random.Generator) -> tuple[str, CompGraph]:
+        """Change the operation of ``steps`` distinct edges of an NB201 cell."""
+        codes = list(parse(arch))
+        for edge in rng.choice(len(EDGES), size=min(steps, len(EDGES)), replace=False):
+            codes[edge] = (codes[edge] + int(rng.integers(1, len(OPS)))) % len(OPS)
+        mutant = format_cell(codes)
+        return mutant, self.graph(mutant)
 
 
 def _slot_template() -> np.ndarray:

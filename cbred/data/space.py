@@ -107,5 +107,14 @@ class SearchSpace(abc.ABC):
             name="isomorph_class",
         )
 
+    # -- mutation --------------------------------------------------------------------
+    def mutate(self, arch: str, steps: int, rng) -> tuple[str, CompGraph] | None:
+        """A mutant of ``arch`` ``steps`` edits away and its graph, or None when none was found.
+
+        The space's own mutation operator (regularized evolution, the learned metric's
+        training pairs); a space without one says so.
+        """
+        raise NotImplementedError(f"space {self.name!r} has no mutation operator")
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} architectures)"

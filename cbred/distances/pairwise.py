@@ -17,6 +17,9 @@
    processes;
 5. expands the distinct-row matrix back to all graphs and writes it to the cache
    atomically.
+
+:func:`pair_distances` is the same engine for a list of pairs instead of a matrix (the
+training targets of the learned metric): one cache, one process pool, resumable by chunks.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+import shutil
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -261,10 +265,15 @@ def _blocks(n: int, m: int, side: int, upper_only: bool) -> Iterator[tuple[slice
             yield slice(i, min(i + side, n)), slice(j, min(j + side, m))
 
 
+def _cores(n_jobs: int) -> int:
+    """Worker processes ``n_jobs`` asks for (``-1``: every core)."""
+    return (os.cpu_count() or 1) if n_jobs == -1 else max(1, n_jobs)
+
+
 def _worker_count(n_jobs: int, device: torch.device, n_pairs: int) -> int:
     if device.type != "cpu" or n_pairs < PARALLEL_MIN_PAIRS:
         return 1
-    return (os.cpu_count() or 1) if n_jobs == -1 else max(1, n_jobs)
+    return _cores(n_jobs)
 
 
 def _run_blocks(
@@ -315,3 +324,121 @@ def _to_numpy(block: torch.Tensor | np.ndarray) -> np.ndarray:
     if isinstance(block, torch.Tensor):
         block = block.detach().cpu().numpy()
     return np.asarray(block, dtype=np.float32)
+
+
+# -- distances of given pairs (training targets of the learned metric) -------------------
+def pair_distances(
+    distance: Distance,
+    graphs: GraphBatch,
+    pairs: np.ndarray,
+    *,
+    n_jobs: int = 1,
+    chunk_size: int = 256,
+    cache: bool = True,
+    progress: bool = True,
+    desc: str = "pair distances",
+) -> np.ndarray:
+    """``distance`` between ``graphs[i]`` and ``graphs[j]`` for every pair ``(i, j)``.
+
+    Resumable: with ``cache=True`` every finished chunk of pairs is written to
+    ``cache_dir()/pair_distances/<key>/`` at once, a rerun after an interruption computes
+    only the missing chunks, and the complete result is kept as one file keyed by the
+    distance's parameters, the graphs, the pairs and the code version. Every file is
+    verified against its sidecar (:func:`cbred.cache.load_array`); an unusable one is
+    reported, deleted and recomputed.
+
+    Parameters
+    ----------
+    distance : Distance
+        Any distance (its :meth:`~cbred.distances.base.Distance.block` is called on one
+        graph against the graphs it is paired with).
+    graphs : GraphBatch
+    pairs : array of int, shape (P, 2)
+        Positions into ``graphs``.
+    n_jobs : int, default=1
+        Worker processes (``-1``: all cores).
+    chunk_size : int, default=256
+        Pairs per task and per cache file.
+    cache, progress : bool
+    desc : str
+        Label of the progress bar.
+
+    Returns
+    -------
+    ndarray of float64, shape (P,)
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if len(pairs) and (pairs.min() < 0 or pairs.max() >= len(graphs)):
+        raise ValueError(f"pair positions must be in 0..{len(graphs) - 1}")
+    if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"n_jobs must be a positive int or -1, got {n_jobs!r}")
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
+    key = {
+        "distance": distance.cache_config(),
+        "graphs": batch_digest(graphs),
+        "pairs": hashlib.sha256(pairs.tobytes()).hexdigest(),
+        "chunk_size": chunk_size,
+        "code": source_digest("cbred.distances", "cbred.graph"),
+    }
+    folder = cache_dir() / "pair_distances" / f"{distance.name}-{config_key(key)}"
+    complete = folder.with_suffix(".npy")
+    starts = range(0, len(pairs), chunk_size)
+    if cache:  # verified entries only: a bad one is reported, deleted and recomputed
+        cached = load_array(complete, key, (len(pairs),))
+        if cached is not None:
+            return cached
+    features = np.asarray(distance.features(graphs))
+    results: dict[int, np.ndarray] = {}
+    if cache:  # chunks an interrupted run finished
+        for chunk in range(len(starts)):
+            size = min(chunk_size, len(pairs) - starts[chunk])
+            part = load_array(folder / f"{chunk:06d}.npy", {**key, "chunk": chunk}, (size,))
+            if part is not None:
+                results[chunk] = part
+    done = sum(len(v) for v in results.values())
+    bar = tqdm(total=len(pairs), initial=done, desc=desc, unit="pair", disable=not progress)
+    chunks = {c: pairs[starts[c] : starts[c] + chunk_size] for c in range(len(starts)) if c not in results}
+    tasks = {c: (features[chunk[:, 0]], features[chunk[:, 1]]) for c, chunk in chunks.items()}
+    for chunk, values in _run_pair_tasks(distance, tasks, _workers(n_jobs, len(tasks))):
+        results[chunk] = values
+        if cache:
+            save_array(values, folder / f"{chunk:06d}.npy", {**key, "chunk": chunk})
+        bar.update(len(values))
+    bar.close()
+    out = np.concatenate([results[c] for c in range(len(starts))]) if len(pairs) else np.zeros(0)
+    if cache:
+        save_array(out, complete, key)
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+def _workers(n_jobs: int, n_tasks: int) -> int:
+    return max(1, min(_cores(n_jobs), n_tasks))
+
+
+def _run_pair_tasks(distance: Distance, tasks: Mapping[int, tuple], workers: int):
+    """``(chunk, values)`` for every task, in completion order."""
+    if workers == 1:
+        for chunk, (first, second) in tasks.items():
+            yield chunk, _pair_values(distance, first, second)
+        return
+    with process_pool(workers) as pool:
+        futures = {
+            pool.submit(_pair_values, distance, first, second): chunk
+            for chunk, (first, second) in tasks.items()
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _pair_values(distance: Distance, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Distances of row pairs, one :meth:`Distance.block` per distinct first row."""
+    keys, inverse = np.unique(first, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    out = np.empty(len(first), dtype=np.float64)
+    for k in range(len(keys)):
+        chosen = np.flatnonzero(inverse == k)
+        block = distance.block(torch.from_numpy(keys[k : k + 1]), torch.from_numpy(second[chosen]))
+        out[chosen] = np.asarray(torch.as_tensor(block).detach().cpu(), dtype=np.float64).ravel()
+    return out

@@ -1,7 +1,7 @@
 """Edit-distance-1 neighbourhoods of architectures, one function per search space.
 
 A neighbour differs from its architecture by one edit of the space's own mutation
-operator (:data:`cbred.data.pairs.MUTATIONS`, one step): on NAS-Bench-201 the operation
+operator (:meth:`cbred.data.space.SearchSpace.mutate`, one step): on NAS-Bench-201 the operation
 of one edge (6 edges x 4 other operations = 24 neighbours, exactly the support of the
 operator, each equally likely); on NAS-Bench-101 one edge flipped or one interior
 operation changed, pruned as the benchmark prunes, invalid cells (no input-output path,

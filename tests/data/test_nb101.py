@@ -113,3 +113,11 @@ def test_ragged_matrices_and_unknown_operations_are_named_at_once():
         NB101Space(table)  # not later, in graphs()
     with pytest.raises(ValueError, match="no architecture given"):
         NB101Space.from_specs([Spec.from_raw([[0, 1], [0, 0]], ["input", "output"])]).graphs([])
+
+
+def test_nb101_mutation_gives_valid_other_cells(nb101_sample):
+    rng = np.random.default_rng(0)
+    for arch in nb101_sample.ids[:20]:
+        mutant, mutant_graph = nb101_sample.mutate(arch, 2, rng)
+        assert mutant != arch and len(mutant) == 32
+        assert mutant_graph.n_nodes <= 7 and mutant_graph.n_edges <= 9

@@ -126,3 +126,12 @@ def test_empty_selections_and_missing_cells_are_named(nb201_space):
         nb201_space.graphs([])
     with pytest.raises(TypeError, match="NB201 cell must be a cell string .* got None"):
         nb201_space.isomorphism_class(None)
+
+
+def test_nb201_mutation_changes_exactly_the_given_number_of_edges(nb201_space):
+    rng = np.random.default_rng(0)
+    for steps in (1, 2, 3):
+        arch = nb201_space.ids[int(rng.integers(len(nb201_space)))]
+        mutant, mutant_graph = nb201_space.mutate(arch, steps, rng)
+        assert sum(a != b for a, b in zip(parse(arch), parse(mutant))) == steps
+        assert mutant_graph == nb201_space.graph(mutant)

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from cbred.distances import GraphEditDistance, Hellinger, JensenShannon, SymmetricKL
+from cbred.distances import GraphEditDistance, Hellinger, JensenShannon, SymmetricKL, exact_ged
+from cbred.distances.pairwise import pair_distances
 from cbred.distances import pairwise as engine
 from cbred.graph import GraphBatch
 from cbred.paths import cache_dir
@@ -136,3 +137,70 @@ def test_the_cache_key_holds_the_code_version(tiny, monkeypatch):
     before = engine.cache_path(distance, tiny, None)
     monkeypatch.setattr(module, "source_digest", lambda *modules: "an-edited-feature-map")
     assert engine.cache_path(distance, tiny, None) != before
+
+
+def test_pair_distances_are_the_exact_edit_distances(nb201_space):
+    graphs = nb201_space.graphs(nb201_space.ids[::1500])
+    pairs = np.array([[0, 1], [1, 2], [3, 3], [4, 9], [0, 5], [2, 7]])
+    distance = GraphEditDistance(method="exact")
+    costs = distance.costs(graphs.vocab)
+    expected = [exact_ged(graphs[i], graphs[j], costs) for i, j in pairs]
+    values = pair_distances(distance, graphs, pairs, n_jobs=2, chunk_size=2, cache=False, progress=False)
+    np.testing.assert_allclose(values, expected)
+    assert values[2] == 0.0
+
+
+def test_pair_distances_resume_from_the_finished_chunks(nb201_space, monkeypatch):
+    module = engine
+
+    graphs = nb201_space.graphs(nb201_space.ids[:40])
+    pairs = np.stack([np.arange(0, 20), np.arange(20, 40)], axis=1)
+    distance = Hellinger(feature="edge_pair_histogram")
+    run = dict(chunk_size=8, progress=False)
+    full = pair_distances(distance, graphs, pairs, cache=False, **run)
+    original = module._run_pair_tasks
+
+    def interrupted(distance, tasks, workers):  # killed after the first of 3 chunks
+        for n, item in enumerate(original(distance, tasks, workers)):
+            if n == 1:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(module, "_run_pair_tasks", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pair_distances(distance, graphs, pairs, **run)
+    computed = []
+
+    def counting(distance, tasks, workers):
+        computed.extend(tasks)
+        yield from original(distance, tasks, workers)
+
+    monkeypatch.setattr(module, "_run_pair_tasks", counting)
+    resumed = pair_distances(distance, graphs, pairs, **run)
+    assert sorted(computed) == [1, 2]  # the finished chunk was read, not recomputed
+    np.testing.assert_allclose(resumed, full)
+    final = next((cache_dir() / "pair_distances").glob("hellinger-*.npy"))
+    assert not final.with_suffix("").exists()
+    computed.clear()
+    np.testing.assert_array_equal(pair_distances(distance, graphs, pairs, **run), resumed)  # cached
+    assert computed == []
+
+
+def test_a_bad_cached_target_file_is_reported_and_recomputed(nb201_space):
+    from cbred.cache import CacheWarning
+
+    graphs = nb201_space.graphs(nb201_space.ids[:10])
+    pairs = np.stack([np.arange(0, 5), np.arange(5, 10)], axis=1)
+    distance = Hellinger(feature="op_histogram")
+    expected = pair_distances(distance, graphs, pairs, progress=False)
+    final = [p for p in (cache_dir() / "pair_distances").glob("hellinger-*.npy")
+             if np.array_equal(np.load(p), expected)][0]
+    np.save(final, expected + 1.0)  # well formed, wrong
+    with pytest.warns(CacheWarning, match=final.name):
+        np.testing.assert_array_equal(pair_distances(distance, graphs, pairs, progress=False), expected)
+
+
+def test_pair_distances_reject_bad_positions(nb201_space):
+    graphs = nb201_space.graphs(nb201_space.ids[:3])
+    with pytest.raises(ValueError, match="pair positions"):
+        pair_distances(Hellinger(), graphs, np.array([[0, 3]]), cache=False)

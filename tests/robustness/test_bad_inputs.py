@@ -43,7 +43,7 @@ def bad(tmp_path_factory):
     tf.astype({"ntk_cond": object}).assign(
         ntk_cond=lambda f: f["ntk_cond"].where(f.index != 5, "oops")).to_csv(folder / "text_tf.csv", index=False)
     pd.concat([tf, tf.iloc[:2]]).to_csv(folder / "duplicate_tf.csv", index=False)
-    from cbred.distances.learned import DEFAULT_CHECKPOINT
+    from cbred.learned.distance import DEFAULT_CHECKPOINT
 
     checkpoint = torch.load(DEFAULT_CHECKPOINT, map_location="cpu", weights_only=True)
     checkpoint["state_dict"] = {k: v.float().fill_(float("nan")) if v.is_floating_point() else v

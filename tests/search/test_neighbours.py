@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from cbred.data.nb201 import parse
-from cbred.data.pairs import MUTATIONS
 from cbred.search import NEIGHBOURS
 
 
@@ -15,7 +14,7 @@ def test_nb201_neighbours_change_one_edge_and_are_the_mutation_support(nb201_spa
     codes = np.array(parse(arch))
     assert all((np.array(parse(n)) != codes).sum() == 1 for n in found)
     rng = np.random.default_rng(0)
-    mutants = {MUTATIONS["nb201"](nb201_space, arch, 1, rng)[0] for _ in range(400)}
+    mutants = {nb201_space.mutate(arch, 1, rng)[0] for _ in range(400)}
     assert mutants == set(found)
 
 
@@ -26,7 +25,7 @@ def test_nb101_neighbours_contain_every_one_step_mutation(nb101_sample):
         found = set(NEIGHBOURS["nb101"](nb101_sample, arch))
         assert found and arch not in found
         for _ in range(30):
-            mutant = MUTATIONS["nb101"](nb101_sample, arch, 1, rng)
+            mutant = nb101_sample.mutate(arch, 1, rng)
             if mutant is not None:
                 assert mutant[0] in found
 

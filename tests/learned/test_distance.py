@@ -9,7 +9,7 @@ from hydra.utils import instantiate
 
 from cbred.clustering.representation import represent
 from cbred.data.nb101 import module_hash
-from cbred.distances.learned import DEFAULT_CHECKPOINT, LearnedDistance, load_encoder
+from cbred.learned.distance import DEFAULT_CHECKPOINT, LearnedDistance, load_encoder
 from cbred.paths import PROJECT_ROOT
 
 

@@ -1,7 +1,7 @@
 """The learned distance: Euclidean (or cosine) distance between graph-encoder embeddings.
 
-A :class:`~cbred.models.encoder.GraphEncoder` trained by ``python train.py`` to
-approximate the graph edit distance (:mod:`cbred.models.metric_learner`) embeds every
+A :class:`~cbred.learned.encoder.GraphEncoder` trained by ``python train.py`` to
+approximate the graph edit distance (:mod:`cbred.learned.metric_learner`) embeds every
 graph; the distance is the Euclidean distance of the embeddings, so the pipeline
 clusters the embedding itself (``is_euclidean``): no ``N x N`` matrix, all 423,624 NB101
 cells included.
@@ -24,19 +24,19 @@ import torch
 from tqdm.auto import tqdm
 
 from cbred.cache import atomic_write
-from cbred.data.pairs import GraphFeaturizer
+from cbred.learned.featurizer import GraphFeaturizer
 from cbred.device import resolve_device
 from cbred.distances.base import Distance
 from cbred.distances.pairwise import check_batches
 from cbred.graph import GraphBatch
-from cbred.models.encoder import GraphEncoder
+from cbred.learned.encoder import GraphEncoder
 from cbred.paths import RESOURCES
 
 #: The encoder ``distance=learned`` uses when no checkpoint is given.
 DEFAULT_CHECKPOINT = RESOURCES / "nb201_encoder.ckpt"
 #: ``metric`` choices: how embeddings are compared.
 METRICS = ("euclidean", "cosine")
-#: Hyper-parameters a checkpoint of :class:`~cbred.models.metric_learner.MetricLearner` has.
+#: Hyper-parameters a checkpoint of :class:`~cbred.learned.metric_learner.MetricLearner` has.
 _REQUIRED = ("space", "vocab", "max_depth", "encoder_config")
 
 
@@ -69,7 +69,7 @@ def load_encoder(path: str | Path) -> EncoderCheckpoint:
     FileNotFoundError
         When ``path`` does not exist.
     ValueError
-        When the file is not a checkpoint of :class:`~cbred.models.metric_learner.MetricLearner`,
+        When the file is not a checkpoint of :class:`~cbred.learned.metric_learner.MetricLearner`,
         its weights do not fit its encoder configuration, or some are NaN or infinite.
     """
     path = Path(path).expanduser()

@@ -1,6 +1,6 @@
 """Metric learning of graph edit distances: the LightningModule, its loss and its metrics.
 
-The encoder ``e`` (:class:`~cbred.models.encoder.GraphEncoder`) is trained so that the
+The encoder ``e`` (:class:`~cbred.learned.encoder.GraphEncoder`) is trained so that the
 Euclidean distance ``d(a, b) = ||e(a) - e(b)||_2`` approximates, and so orders, the target
 distance ``t(a, b)`` (the graph edit distance) over pairs of an anchor ``a`` with its
 candidates ``c``: mutants of the anchor (1 to k edits away) contrasted with random
@@ -43,9 +43,9 @@ import torch
 from scipy.stats import spearmanr
 from torch import Tensor
 
-from cbred.data.pairs import FidelityBatch, FidelitySet, PairBatch
+from cbred.learned.datamodule import FidelityBatch, FidelitySet, PairBatch
 from cbred.distances.base import Distance
-from cbred.models.encoder import GraphEncoder
+from cbred.learned.encoder import GraphEncoder
 
 
 # -- losses -----------------------------------------------------------------------------
@@ -167,7 +167,7 @@ class MetricLearner(pl.LightningModule):
     vocab : sequence of str
         Node operation vocabulary (checked by ``distance=learned``).
     max_depth : int
-        Depth clipping of the node features (:class:`~cbred.data.pairs.GraphFeaturizer`).
+        Depth clipping of the node features (:class:`~cbred.learned.featurizer.GraphFeaturizer`).
     lr : float, default=3e-3
         AdamW learning rate, annealed to 0 along a cosine over the epochs.
     weight_decay : float, default=1e-4

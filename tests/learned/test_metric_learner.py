@@ -5,10 +5,11 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from cbred.data.pairs import GraphFeaturizer, GraphPairDataModule
+from cbred.learned.datamodule import GraphPairDataModule
+from cbred.learned.featurizer import GraphFeaturizer
 from cbred.distances import GraphEditDistance
-from cbred.models.encoder import GraphEncoder
-from cbred.models.metric_learner import (
+from cbred.learned.encoder import GraphEncoder
+from cbred.learned.metric_learner import (
     MetricLearner,
     embedding_distances,
     fidelity,

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from cbred.data.nb101 import NODE_VOCAB as NB101_VOCAB
-from cbred.data.pairs import GraphFeaturizer
+from cbred.learned.featurizer import GraphFeaturizer
 from cbred.graph import CompGraph, GraphBatch
-from cbred.models.encoder import DirectedGINConv, GraphEncoder
+from cbred.learned.encoder import DirectedGINConv, GraphEncoder
 
 
 def nb101_graph(ops, edges) -> CompGraph:

@@ -14,7 +14,7 @@
 
 Sum aggregation and sum pooling make the embedding invariant to the order of the nodes:
 isomorphic graphs embed identically (up to floating-point summation order). Node features
-are built by :class:`cbred.data.pairs.GraphFeaturizer` (one-hot operation, depth and
+are built by :class:`cbred.learned.featurizer.GraphFeaturizer` (one-hot operation, depth and
 height in the DAG).
 
 References
@@ -86,7 +86,7 @@ class GraphEncoder(nn.Module):
     Parameters
     ----------
     in_channels : int
-        Node feature size (:attr:`cbred.data.pairs.GraphFeaturizer.num_features`).
+        Node feature size (:attr:`cbred.learned.featurizer.GraphFeaturizer.num_features`).
     hidden_channels : int, default=64
         Node state size.
     out_channels : int, default=32

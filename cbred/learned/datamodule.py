@@ -1,0 +1,378 @@
+"""Training data of the learned metric: anchors, candidates and edit-distance targets.
+
+1. :func:`~cbred.learned.split.split_architectures` holds out whole groups of twins.
+2. Every training *anchor* gets candidates: mutations of ``1..k`` steps (the search
+   space's own mutation operator, :meth:`~cbred.data.space.SearchSpace.mutate`) and random
+   training architectures. Validation and test are *fidelity sets*: held-out queries and
+   a held-out pool.
+3. :func:`~cbred.distances.pairwise.pair_distances` computes the target distance of every
+   pair (the exact graph edit distance of
+   :class:`~cbred.distances.transformation.GraphEditDistance` by default), in worker
+   processes, with a resumable cache.
+4. :class:`~cbred.learned.featurizer.GraphFeaturizer` featurizes the graphs of a batch once.
+
+:class:`GraphPairDataModule` puts it together for Lightning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+from torch_geometric.data import Batch
+from tqdm.auto import tqdm
+
+from cbred.data.space import SearchSpace
+from cbred.distances.base import Distance
+from cbred.distances.pairwise import concat_batches, pair_distances
+from cbred.graph import GraphBatch
+from cbred.learned.featurizer import GraphFeaturizer
+from cbred.learned.split import SPLITS, split_architectures
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PairBatch:
+    """A training batch: anchors and their candidates, with the target distances.
+
+    Attributes
+    ----------
+    graphs : Batch
+        The distinct graphs of the batch (:class:`GraphFeaturizer` output).
+    anchors : Tensor of int64, shape (B,)
+        Graph of every anchor (a position in ``graphs``).
+    candidates : Tensor of int64, shape (B, M)
+        Graphs of the candidates of every anchor.
+    targets : Tensor of float32, shape (B, M)
+        Target distance between every anchor and each of its candidates.
+    """
+
+    graphs: Batch
+    anchors: torch.Tensor
+    candidates: torch.Tensor
+    targets: torch.Tensor
+
+
+class AnchorCandidates(Dataset):
+    """Anchors with ``M`` candidates each and the target distances (a map-style dataset).
+
+    Items are anchor positions; :meth:`collate` turns a list of them into a
+    :class:`PairBatch` whose graphs are featurized once each.
+
+    Parameters
+    ----------
+    graphs : GraphBatch
+        Every graph the anchors and candidates refer to.
+    anchors : array of int, shape (A,)
+        Position of every anchor in ``graphs``.
+    candidates : array of int, shape (A, M)
+    targets : array of float, shape (A, M)
+    featurizer : GraphFeaturizer
+    """
+
+    def __init__(self, graphs: GraphBatch, anchors, candidates, targets, featurizer: GraphFeaturizer):
+        self.graphs = graphs
+        self.anchors = np.asarray(anchors, dtype=np.int64)
+        self.candidates = np.asarray(candidates, dtype=np.int64)
+        self.targets = np.asarray(targets, dtype=np.float32)
+        self.featurizer = featurizer
+        if self.candidates.shape != self.targets.shape or self.candidates.shape[0] != len(self.anchors):
+            raise ValueError(
+                f"{len(self.anchors)} anchors, candidates {self.candidates.shape} and "
+                f"targets {self.targets.shape} do not match"
+            )
+
+    def __len__(self) -> int:
+        return len(self.anchors)
+
+    def __getitem__(self, index: int) -> int:
+        return int(index)
+
+    def collate(self, items: Sequence[int]) -> PairBatch:
+        items = np.asarray(items, dtype=np.int64)
+        anchors, candidates = self.anchors[items], self.candidates[items]
+        used, position = np.unique(np.concatenate([anchors, candidates.ravel()]), return_inverse=True)
+        position = torch.from_numpy(position.reshape(-1))
+        return PairBatch(
+            graphs=self.featurizer(self.graphs.subset(used)),
+            anchors=position[: len(items)],
+            candidates=position[len(items) :].reshape(candidates.shape),
+            targets=torch.from_numpy(self.targets[items]),
+        )
+
+
+@dataclass
+class FidelityBatch:
+    """Held-out queries and pool as one batch (the first ``n_queries`` graphs are the queries).
+
+    Attributes
+    ----------
+    graphs : Batch
+    n_queries : int
+    targets : Tensor of float32, shape (q, p)
+        Reference distance between every query and every pool graph.
+    """
+
+    graphs: Batch
+    n_queries: int
+    targets: torch.Tensor
+
+
+@dataclass(frozen=True)
+class FidelitySet:
+    """Held-out queries, a held-out pool and the reference distances between them.
+
+    Attributes
+    ----------
+    queries, pool : GraphBatch
+        Disjoint sets of held-out architectures (ids in ``.ids``).
+    distances : ndarray of float64, shape (q, p)
+    """
+
+    queries: GraphBatch
+    pool: GraphBatch
+    distances: np.ndarray
+
+    def batch(self, featurizer: GraphFeaturizer) -> FidelityBatch:
+        return FidelityBatch(
+            graphs=featurizer(concat_batches(self.queries, self.pool)),
+            n_queries=len(self.queries),
+            targets=torch.as_tensor(self.distances, dtype=torch.float32),
+        )
+
+
+# -- data module ------------------------------------------------------------------------
+class GraphPairDataModule(pl.LightningDataModule):
+    """Pairs of architectures of a space with target distances, split by held-out groups.
+
+    Parameters
+    ----------
+    space : SearchSpace
+    target : Distance
+        The distance to learn; configured by ``configs/distance/transformation.yaml``
+        (with ``method: exact``: the exact graph edit distance).
+    featurizer : GraphFeaturizer
+        Node features of the space's graphs.
+    holdout : mapping, default={"val": 0.05, "test": 0.05}
+        Fractions of the architectures held out (:func:`split_architectures`).
+    n_anchors : int, default=4000
+        Training anchors (at most the training split).
+    n_mutations : int, default=4
+        Mutants per anchor, of ``1..max_mutation_steps`` steps each (uniformly).
+    max_mutation_steps : int, default=3
+    n_random : int, default=4
+        Random training architectures per anchor.
+    val_fidelity, test_fidelity : (int, int)
+        Queries and pool size of the validation and test fidelity sets (drawn from the
+        held-out splits; the reference distance of all ``q x p`` pairs is computed).
+    batch_size : int, default=32
+        Anchors per training batch.
+    n_jobs : int, default=-1
+        Worker processes of the target computation.
+    cache : bool, default=True
+        Resumable cache of the targets (:func:`pair_distances`).
+    progress : bool, default=True
+        Progress bars of the target computation.
+    seed : int, default=0
+        Split, sampling and shuffling.
+
+    Attributes
+    ----------
+    split_ : Series
+        Split of every architecture (after :meth:`setup`).
+    train_set_ : AnchorCandidates
+    val_set_, test_set_ : FidelitySet
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        target: Distance,
+        featurizer: GraphFeaturizer,
+        *,
+        holdout: Mapping[str, float] | None = None,
+        n_anchors: int = 4000,
+        n_mutations: int = 4,
+        max_mutation_steps: int = 3,
+        n_random: int = 4,
+        val_fidelity: Sequence[int] = (20, 200),
+        test_fidelity: Sequence[int] = (40, 250),
+        batch_size: int = 32,
+        n_jobs: int = -1,
+        cache: bool = True,
+        progress: bool = True,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.space = space
+        self.target = target
+        self.featurizer = featurizer
+        self.holdout = dict(holdout) if holdout is not None else {"val": 0.05, "test": 0.05}
+        self.n_anchors = n_anchors
+        self.n_mutations = n_mutations
+        self.max_mutation_steps = max_mutation_steps
+        self.n_random = n_random
+        self.val_fidelity = tuple(val_fidelity)
+        self.test_fidelity = tuple(test_fidelity)
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.cache = cache
+        self.progress = progress
+        self.seed = seed
+
+    def _check_params(self) -> None:
+        unknown = set(self.holdout) - {"val", "test"}
+        if unknown:
+            raise ValueError(f"holdout has unknown split(s) {sorted(unknown)} (choices: val, test)")
+        for name in ("n_anchors", "batch_size", "max_mutation_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"GraphPairDataModule: {name} must be a positive int, got {value!r}")
+        for name in ("n_mutations", "n_random"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"GraphPairDataModule: {name} must be an int >= 0, got {value!r}")
+        if self.n_mutations + self.n_random < 1:
+            raise ValueError("GraphPairDataModule: n_mutations + n_random must be at least 1")
+        for name in ("val_fidelity", "test_fidelity"):
+            sizes = getattr(self, name)
+            if len(sizes) != 2 or min(sizes) < 1:
+                raise ValueError(f"GraphPairDataModule: {name} must be [queries, pool] >= 1, got {sizes!r}")
+        if self.featurizer.vocab != tuple(self.space.node_vocab):
+            raise ValueError(
+                f"featurizer vocabulary {self.featurizer.vocab} is not the vocabulary of space "
+                f"{self.space.name!r} {tuple(self.space.node_vocab)}"
+            )
+
+    def setup(self, stage: str | None = None) -> None:
+        """Split, sample and compute the targets once (later calls return at once)."""
+        if hasattr(self, "train_set_"):
+            return
+        self._check_params()
+        self._split()
+        counts = self.split_.value_counts()
+        for split in SPLITS:
+            if counts.get(split, 0) < 2:
+                raise ValueError(
+                    f"the {split} split of space {self.space.name!r} is empty or has a single "
+                    f"architecture ({counts.get(split, 0)} of {len(self.split_)}; holdout="
+                    f"{self.holdout}): nothing to {'train on' if split == 'train' else 'evaluate'}"
+                )
+        log.info("split of %s: %s", self.space.name, counts.to_dict())
+        # one random stream per set: the held-out sets do not change with the training sample
+        self.train_set_ = self._training_pairs(np.random.default_rng([self.seed, 0]))
+        self.val_set_ = self.fidelity_set("val", self.val_fidelity)
+        self.test_set_ = self.fidelity_set("test", self.test_fidelity)
+
+    def _split(self) -> pd.Series:
+        if not hasattr(self, "split_"):
+            self.split_ = split_architectures(
+                self.space,
+                val=float(self.holdout.get("val", 0.0)),
+                test=float(self.holdout.get("test", 0.0)),
+                random_state=self.seed,
+            )
+        return self.split_
+
+    def _ids(self, split: str) -> np.ndarray:
+        return self.split_.index[(self.split_ == split).to_numpy()].to_numpy()
+
+    def _training_pairs(self, rng: np.random.Generator) -> AnchorCandidates:
+        train = self._ids("train")
+        anchors = train[rng.choice(len(train), min(self.n_anchors, len(train)), replace=False)]
+        n_anchors, per_anchor = len(anchors), self.n_mutations + self.n_random
+        # a random training architecture for every candidate slot: used by the random slots
+        # and by the mutation slots whose mutation failed or left the training split
+        random_ids = train[rng.integers(len(train), size=n_anchors * per_anchor)]
+        heldout = self.split_.index[(self.split_ != "train").to_numpy()]
+        heldout_classes = set(self.space.isomorphism_classes(list(heldout)))
+        # table of graphs: [anchors | one random graph per slot | mutants]
+        candidates = n_anchors + np.arange(n_anchors * per_anchor).reshape(n_anchors, per_anchor)
+        mutant_ids, mutant_graphs = [], []
+        for a, anchor in enumerate(
+            tqdm(anchors, desc="sampling mutations", disable=not self.progress, leave=False)
+        ):
+            for m in range(self.n_mutations):
+                mutant = self._mutant(anchor, heldout_classes, rng)
+                if mutant is not None:
+                    candidates[a, m] = n_anchors + candidates.size + len(mutant_ids)
+                    mutant_ids.append(mutant[0])
+                    mutant_graphs.append(mutant[1])
+        table = concat_batches(self.space.graphs(list(anchors)), self.space.graphs(list(random_ids)))
+        if mutant_graphs:
+            table = concat_batches(table, GraphBatch.from_graphs(mutant_graphs, ids=mutant_ids))
+        pairs = np.stack([np.repeat(np.arange(n_anchors), per_anchor), candidates.ravel()], axis=1)
+        targets = pair_distances(
+            self.target, table, pairs, n_jobs=self.n_jobs, cache=self.cache,
+            progress=self.progress, desc="training targets",
+        )
+        return AnchorCandidates(
+            table, np.arange(n_anchors), candidates, targets.reshape(candidates.shape), self.featurizer
+        )
+
+    def _mutant(self, anchor: str, heldout_classes: set, rng: np.random.Generator, tries: int = 3):
+        """A mutant of ``anchor`` (1..max_mutation_steps steps) in the training split, or None."""
+        steps = int(rng.integers(1, self.max_mutation_steps + 1))
+        for _ in range(tries):
+            found = self.space.mutate(anchor, steps, rng)
+            if found is None:
+                continue
+            # a mutant outside the space (a sample of NB101) is held out when its class is
+            split = self.split_.get(found[0])
+            if split == "train" or (
+                split is None and self.space.isomorphism_class(found[0]) not in heldout_classes
+            ):
+                return found
+        return None
+
+    def fidelity_set(self, split: str, sizes: Sequence[int]) -> FidelitySet:
+        """Queries and pool drawn from a held-out split, with their target distances.
+
+        Parameters
+        ----------
+        split : {"val", "test"}
+        sizes : (int, int)
+            Queries and pool size (fewer when the split is smaller).
+
+        The draw depends only on the seed, the split and the sizes, so the same held-out
+        set can be rebuilt without the training pairs (``benchmarks/learned_fidelity.py``).
+        """
+        if split not in SPLITS[1:]:
+            raise ValueError(f"fidelity sets come from the held-out splits val and test, not {split!r}")
+        self._split()
+        rng = np.random.default_rng([self.seed, SPLITS.index(split)])
+        ids = self._ids(split)
+        if len(ids) < 2:
+            raise ValueError(f"the {split} split of space {self.space.name!r} has fewer than 2 architectures")
+        chosen = ids[rng.choice(len(ids), min(sum(sizes), len(ids)), replace=False)]
+        n_queries = min(int(sizes[0]), len(chosen) - 1)
+        queries = self.space.graphs(list(chosen[:n_queries]))
+        pool = self.space.graphs(list(chosen[n_queries:]))
+        table = concat_batches(queries, pool)
+        q, p = np.meshgrid(np.arange(len(queries)), len(queries) + np.arange(len(pool)), indexing="ij")
+        distances = pair_distances(
+            self.target, table, np.stack([q.ravel(), p.ravel()], 1), n_jobs=self.n_jobs,
+            cache=self.cache, progress=self.progress, desc=f"{split} targets",
+        )
+        return FidelitySet(queries, pool, distances.reshape(len(queries), len(pool)))
+
+    # -- loaders ------------------------------------------------------------------------
+    def train_dataloader(self) -> DataLoader:
+        generator = torch.Generator().manual_seed(self.seed)
+        return DataLoader(
+            self.train_set_, batch_size=self.batch_size, shuffle=True,
+            collate_fn=self.train_set_.collate, generator=generator,
+        )
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader([self.val_set_.batch(self.featurizer)], batch_size=None)
+
+    def test_dataloader(self) -> DataLoader:
+        return DataLoader([self.test_set_.batch(self.featurizer)], batch_size=None)
