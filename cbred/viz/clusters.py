@@ -62,6 +62,7 @@ def op_usage(
     clusters: pd.Series,
     *,
     highlight=None,
+    highlight_role: str = "selected",
     exclude: Sequence[str] = (INPUT, OUTPUT),
 ) -> Figure:
     """Stacked horizontal bars of the mean operation counts per cell, one bar per cluster.
@@ -74,7 +75,9 @@ def op_usage(
     op_counts, clusters, exclude
         As in :func:`op_usage_table`.
     highlight : label, optional
-        The selected cluster; its bar label is bold and says "selected".
+        The selected cluster; its bar label is bold and says ``highlight_role``.
+    highlight_role : str
+        ``"selected"``, or ``"taken first"`` when the selection is only part of it.
 
     Returns
     -------
@@ -88,7 +91,7 @@ def op_usage(
         raise ValueError(f"highlighted cluster {highlight!r} is not one of {labels}")
     sizes = clusters.value_counts()
     names = [f"{FULL_SPACE} (n={len(clusters):,})"] + [
-        cluster_name(label, size=int(sizes[label]), selected=label == highlight)
+        cluster_name(label, size=int(sizes[label]), selected=label == highlight, role=highlight_role)
         for label in labels
     ]
     fig = new_figure(7.6, 1.2 + 0.38 * len(table))
@@ -188,7 +191,7 @@ def stability_curve(
                 linestyle="none", zorder=5, label="chosen")
         edges = grid_edges(stability, chosen)
         if edges:
-            ax.set_title("; ".join(edge.describe() for edge in edges) + ": the best may lie beyond it",
+            ax.set_title("\n".join(edge.describe() for edge in edges) + "\n(the best may lie beyond the grid)",
                          fontsize="medium", color="firebrick")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -129,6 +129,7 @@ def histogram_by_cluster(
     *,
     label: str,
     highlight=None,
+    highlight_role: str = "selected",
     title: str | None = None,
     bins: int = 30,
     ncols: int = 4,
@@ -153,6 +154,9 @@ def histogram_by_cluster(
     highlight : label, optional
         The selected cluster: drawn in :data:`~cbred.viz.style.SELECTED_COLOR`, its panel
         title says so and its frame is thick.
+    highlight_role : str
+        What the title calls it: ``"selected"``, or ``"taken first"`` when the selection is
+        only part of it.
     title : str, optional
         Figure title, e.g. ``"ntk_cond, lower is better"``.
     bins : int
@@ -197,7 +201,7 @@ def histogram_by_cluster(
         if full_density is not None:
             ax.plot(grid, full_density, color=FULL_SPACE_COLOR, lw=1.2, ls="--",
                     label="full space KDE")
-        name = cluster_name(label_, size=int(group_sizes[label_]), selected=selected)
+        name = cluster_name(label_, size=int(group_sizes[label_]), selected=selected, role=highlight_role)
         hidden = int(group_sizes[label_]) - len(members)
         if hidden:
             name = f"{name[:-1]}, {hidden:,} beyond the axis)"

@@ -215,6 +215,8 @@ def save_reduction_figures(
         selected = clusters.index[(labels == selected_cluster).to_numpy()]
     selected = pd.Index(selected)
     sizes = labels.value_counts()
+    members = clusters.index[(labels == selected_cluster).to_numpy()]
+    role = "selected" if members.sort_values().equals(selected.sort_values()) else "taken first"
     outdir = Path(outdir)
     figures: dict[str, Path] = {}
 
@@ -243,7 +245,7 @@ def save_reduction_figures(
             outline = xy.index.isin(selected)
             outline_label = cluster_name("selected", size=len(selected))
             emit("scatter_clusters", lambda: scatter_categorical(
-                xy.to_numpy(), labels.loc[xy.index], highlight=selected_cluster, axis=axis,
+                xy.to_numpy(), labels.loc[xy.index], highlight=selected_cluster, highlight_role=role, axis=axis,
                 weights=weights.loc[xy.index].to_numpy(), sizes=sizes,
                 title="groups of the reduction", caption=caption))
             for name in variables.columns:
@@ -253,7 +255,8 @@ def save_reduction_figures(
 
     for name in variables.columns:
         emit(f"hist_{name}_by_cluster", lambda name=name: histogram_by_cluster(
-            variables[name], labels, label=names[name], highlight=selected_cluster, title=titles[name]))
+            variables[name], labels, label=names[name], highlight=selected_cluster, highlight_role=role,
+            title=titles[name]))
     if variables.shape[1]:
         emit("hist_selected_vs_full", lambda: histogram_selected_vs_full(
             variables, selected, color=colors[selected_cluster], titles=titles))
@@ -264,7 +267,7 @@ def save_reduction_figures(
         emit("edf_accuracy", lambda: edf(samples, xlabel=accuracy_name or ACCURACY,
                                          title=f"EDF of {titles[ACCURACY]}"))
     if op_counts is not None:
-        emit("op_usage", lambda: op_usage(op_counts, labels, highlight=selected_cluster))
+        emit("op_usage", lambda: op_usage(op_counts, labels, highlight=selected_cluster, highlight_role=role))
     if stability is not None and not stability.empty:
         name, draw = _criterion_figure(stability, chosen, agreement)
         emit(name, draw)

@@ -155,6 +155,7 @@ def scatter_categorical(
     clusters: np.ndarray | pd.Series,
     *,
     highlight=None,
+    highlight_role: str = "selected",
     weights: np.ndarray | None = None,
     sizes: dict | pd.Series | None = None,
     axis: str = "MDS",
@@ -175,6 +176,9 @@ def scatter_categorical(
     highlight : label, optional
         The selected cluster: drawn last in :data:`~cbred.viz.style.SELECTED_COLOR`, with
         a black edge, while the other clusters are faded.
+    highlight_role : str
+        What the legend calls it: ``"selected"``, or ``"taken first"`` when the selection
+        is only part of it.
     weights : array of shape (n,), optional
         Number of architectures every point stands for (e.g. the size of its isomorphism
         class); default one.
@@ -217,7 +221,8 @@ def scatter_categorical(
             edgecolors=HIGHLIGHT_EDGE if selected else "none",
             linewidths=0.6 if selected else 0,
             zorder=3 if selected else 2,
-            label=cluster_name(label, size=int(sizes.get(label, weights[mask].sum())), selected=selected),
+            label=cluster_name(label, size=int(sizes.get(label, weights[mask].sum())), selected=selected,
+                               role=highlight_role),
         )
     unclustered = ~clustered_mask(labels)
     if unclustered.any():

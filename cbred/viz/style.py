@@ -49,17 +49,19 @@ def clustered_mask(labels: pd.Series | np.ndarray) -> np.ndarray:
     return (series.notna() & ~(numeric < 0)).to_numpy()
 
 
-def cluster_name(label, *, size: int | None = None, selected: bool = False) -> str:
+def cluster_name(label, *, size: int | None = None, selected: bool = False, role: str = "selected") -> str:
     """Legend text of a cluster, e.g. ``"cluster 3 (n=812, selected)"``.
 
     A string label names a group that is not a cluster (e.g. ``"selected"`` for a
-    neighbourhood selection) and is shown as is.
+    neighbourhood selection) and is shown as is. ``role`` is what a highlighted cluster is
+    called: ``"selected"`` when it is the selection, ``"taken first"`` when the selection
+    is only part of it (a union of clusters cut at the budget).
     """
     if isinstance(label, float) and label.is_integer():
         label = int(label)
     details = [f"n={size:,}"] if size is not None else []
     if selected and label != SELECTED_GROUP:
-        details.append("selected")
+        details.append(role)
     name = label if isinstance(label, str) else f"cluster {label}"
     return name + (f" ({', '.join(details)})" if details else "")
 

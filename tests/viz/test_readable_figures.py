@@ -164,3 +164,19 @@ def test_space_layout_of_an_embedding_by_mds_names_its_axes():
     ids = pd.Index([f"a{i}" for i in range(20)])
     coords, axis, caption = space_layout(ids, embedding=np.random.default_rng(0).normal(size=(20, 3)), method="mds")
     assert axis == "MDS" and caption == "MDS of the embedding; all 20 points"
+
+
+def test_a_cluster_only_partly_selected_is_called_taken_first(tmp_path):
+    rng = np.random.default_rng(0)
+    ids = pd.Index([f"a{i}" for i in range(40)], name="arch")
+    clusters = pd.DataFrame({"cluster": np.repeat([0, 1], 20), "ntk_cond": rng.normal(size=40)}, index=ids)
+    figures = save_reduction_figures(tmp_path, clusters=clusters, selected_cluster=1, selected=ids[20:25],
+                                     embedding=rng.normal(size=(40, 3)))
+    assert "scatter_clusters" in figures
+    fig = scatter_categorical(rng.normal(size=(40, 2)), clusters["cluster"].to_numpy(), highlight=1,
+                              highlight_role="taken first")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "cluster 0 (n=20)", "cluster 1 (n=20, taken first)"]
+    hist = histogram_by_cluster(clusters["ntk_cond"], clusters["cluster"], label="ntk_cond", highlight=1,
+                                highlight_role="taken first")
+    assert hist.axes[1].get_title() == "cluster 1 (n=20, taken first)"
