@@ -167,8 +167,8 @@ def histogram_by_cluster(
     Returns
     -------
     matplotlib.figure.Figure
-        One axes per cluster, titled ``"cluster 3 (n=812)"`` (``"cluster 3 (n=812, 5
-        beyond the axis)"``); a figure legend with the entries ``"histogram"``, ``"KDE"``
+        One axes per cluster, titled ``"cluster 3 (n=812)"`` (and a second line ``"5
+        beyond the axis"`` when some are); a figure legend with the entries ``"histogram"``, ``"KDE"``
         and ``"full space KDE"``.
     """
     numeric = pd.to_numeric(values, errors="coerce").astype(float)
@@ -204,7 +204,7 @@ def histogram_by_cluster(
         name = cluster_name(label_, size=int(group_sizes[label_]), selected=selected, role=highlight_role)
         hidden = int(group_sizes[label_]) - len(members)
         if hidden:
-            name = f"{name[:-1]}, {hidden:,} beyond the axis)"
+            name = f"{name}\n{hidden:,} beyond the axis"
         ax.set_title(name, fontsize="medium", fontweight="bold" if selected else "normal")
         if selected:
             for spine in ax.spines.values():

@@ -57,7 +57,7 @@ def test_rare_extreme_values_are_left_out_of_the_axis(table):
     fig = histogram_by_cluster(table["nwot"], table["cluster"], label="jacov")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "jacov\n(2 extreme values not shown)"
-    assert ax.get_title() == "cluster 0 (n=30, 2 beyond the axis)"  # n: the cluster's size
+    assert ax.get_title() == "cluster 0 (n=30)\n2 beyond the axis"  # n: the cluster's size
     assert ax.get_xlim()[0] > -10
 
 
