@@ -35,7 +35,6 @@ import numpy as np
 
 if TYPE_CHECKING:  # heavy imports only where they are used
     import networkx as nx
-    from torch_geometric.data import Data
 
 INPUT = "input"
 OUTPUT = "output"
@@ -135,19 +134,6 @@ class CompGraph:
         graph.add_nodes_from((i, {"op": name}) for i, name in enumerate(self.op_names))
         graph.add_edges_from(map(tuple, self.edges().tolist()))
         return graph
-
-    def to_pyg(self) -> Data:
-        """PyG ``Data`` with one-hot operation features.
-
-        Shapes: ``x`` (n, len(vocab)) float32, ``edge_index`` (2, E) int64, ``op`` (n,) int64.
-        """
-        import torch
-        from torch_geometric.data import Data
-
-        op = torch.from_numpy(self.ops.copy())
-        x = torch.nn.functional.one_hot(op, len(self.vocab)).float()
-        edge_index = torch.from_numpy(self.edges().T.copy()).long().reshape(2, -1)
-        return Data(x=x, edge_index=edge_index, op=op, num_nodes=self.n_nodes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -368,10 +354,6 @@ class GraphBatch:
     def op_counts(self) -> np.ndarray:
         """``(N, len(vocab))`` number of nodes per operation."""
         return self.one_hot_ops().sum(axis=1)
-
-    def to_pyg(self) -> list[Data]:
-        """One PyG ``Data`` per graph (see :meth:`CompGraph.to_pyg`)."""
-        return [g.to_pyg() for g in self]
 
 
 def longest_paths(adjacency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -494,9 +494,7 @@ def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:
     """Unit of every arch: the first member (in ``archs`` order) of its isomorphism class."""
     if not dedup:
         return pd.Series(archs, index=archs, name="unit")
-    classes = space.isomorphism_classes(list(archs))
-    first = pd.Series(archs, index=archs).groupby(classes.to_numpy(), sort=False).transform("first")
-    return first.rename("unit")
+    return space.representatives(archs, among=archs)
 
 
 def load_tf_table(path=None, *, duplicates: str = "error") -> pd.DataFrame:

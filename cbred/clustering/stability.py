@@ -50,8 +50,6 @@ from tqdm.auto import tqdm
 
 #: Agreement indices between two labelings of the same points.
 AGREEMENT = {"ari": adjusted_rand_score, "ami": adjusted_mutual_info_score}
-#: Columns of the stability table besides the parameters.
-TABLE_COLUMNS = ("mean", "std", "min", "n_pairs")
 
 
 def cluster_path(estimator, X, n_clusters: Sequence[int]) -> dict[int, np.ndarray]:

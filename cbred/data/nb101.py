@@ -299,7 +299,7 @@ class NB101Space(SearchSpace):
         return self.spec(arch).graph()
 
     def graphs(self, archs: Sequence[str] | None = None) -> GraphBatch:
-        """Vectorised decoding of many cells (the whole space in about a second)."""
+        """Vectorised decoding of many cells (no Python loop over cells)."""
         if archs is None:
             return graphs_from_table(self.table, ids=self.ids)
         archs = check_nonempty(archs, self.name)

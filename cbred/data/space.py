@@ -107,6 +107,20 @@ class SearchSpace(abc.ABC):
             name="isomorph_class",
         )
 
+    def representatives(self, archs: Sequence[str] | None = None, *,
+                        among: Sequence[str] | None = None) -> pd.Series:
+        """The representative of each arch's isomorphism class, indexed by arch.
+
+        The class member that comes first in ``among`` (default: the space, in its order);
+        ``among`` must hold a member of every class of ``archs`` (e.g. ``archs`` itself).
+        """
+        archs = self.ids if archs is None else tuple(archs)
+        pool = self.ids if among is None else tuple(among)
+        first = self.isomorphism_classes(pool).reset_index().drop_duplicates("isomorph_class")
+        first = first.set_index("isomorph_class")["arch"]
+        classes = self.isomorphism_classes(archs)
+        return pd.Series(first.reindex(classes.to_numpy()).to_numpy(), index=classes.index, name="unit")
+
     # -- mutation --------------------------------------------------------------------
     def mutate(self, arch: str, steps: int, rng) -> tuple[str, CompGraph] | None:
         """A mutant of ``arch`` ``steps`` edits away and its graph, or None when none was found.

@@ -33,9 +33,10 @@ import numpy as np
 import torch
 
 from cbred.graph import GraphBatch
+from cbred.registry import Registry
 
 #: Distance classes by their ``name`` (filled by subclassing, see :func:`make_distance`).
-_REGISTRY: dict[str, type[Distance]] = {}
+DISTANCES: Registry[type[Distance]] = Registry("distance")
 
 
 class Distance(abc.ABC):
@@ -100,12 +101,10 @@ class Distance(abc.ABC):
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:  # intermediate base classes have no name
             return
-        taken = _REGISTRY.get(cls.name)
-        if taken is not None and _qualified(taken) != _qualified(cls):  # a reload is fine
-            raise ValueError(
-                f"distance name {cls.name!r} is taken by {_REGISTRY[cls.name].__qualname__}"
-            )
-        _REGISTRY[cls.name] = cls
+        taken = DISTANCES.get(cls.name)
+        if taken is not None and _qualified(taken) == _qualified(cls):  # a reload replaces itself
+            del DISTANCES[cls.name]
+        DISTANCES[cls.name] = cls  # another class of a taken name: the registry refuses it
 
     # -- what a subclass provides ----------------------------------------------------
     @abc.abstractmethod
@@ -199,7 +198,7 @@ class Distance(abc.ABC):
         raise TypeError(
             f"{type(self).__name__} ({self.name!r}) is not a Euclidean distance and has no "
             "embedding; use pairwise() (Euclidean distances: "
-            f"{', '.join(sorted(n for n, c in _REGISTRY.items() if c.is_euclidean))})"
+            f"{', '.join(sorted(n for n, c in DISTANCES.items() if c.is_euclidean))})"
         )
 
     def with_engine(self, **options: Any) -> Distance:
@@ -266,7 +265,7 @@ def distance_names() -> list[str]:
     """Names of all distance classes defined so far."""
     import cbred.distances  # noqa: F401  (defines the built-in distances)
 
-    return sorted(_REGISTRY)
+    return sorted(DISTANCES)
 
 
 def make_distance(name: str, **params: Any) -> Distance:
@@ -277,7 +276,5 @@ def make_distance(name: str, **params: Any) -> Distance:
     KeyError
         For an unknown name, listing the choices.
     """
-    choices = distance_names()
-    if name not in _REGISTRY:
-        raise KeyError(f"unknown distance {name!r} (choices: {', '.join(choices)})")
-    return _REGISTRY[name](**params)
+    distance_names()  # the built-in distances are registered
+    return DISTANCES[name](**params)

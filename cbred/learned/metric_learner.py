@@ -15,9 +15,7 @@ embedding distances with the edit distances), it has no weights, radius or tempe
 tune, and the mix of near (mutant) and far (random) pairs gives every scale of the edit
 distance its share of the gradient. Absolute, not relative, errors: most pairs of a space
 are far apart (NB201: 5 to 16 edits), and their order is what the rank correlation with
-the edit distance and the clusters depend on. Earlier versions added a multi-positive
-InfoNCE term (positives: candidates within one edit); it traded global order for the
-nearest neighbours and needed three extra hyper-parameters.
+the edit distance and the clusters depend on.
 
 Fidelity (:func:`fidelity`): on held-out queries against a held-out pool, the Spearman
 correlation between the embedding and the target distances of all query-pool pairs, and

@@ -367,9 +367,7 @@ class StatisticsModule(pl.LightningModule):
 # -- the table ----------------------------------------------------------------------------
 def representatives(space: SearchSpace, archs: Sequence[str]) -> pd.Series:
     """First member (in space order) of the isomorphism class of each arch, indexed by arch."""
-    classes = space.isomorphism_classes()
-    first = classes.reset_index().drop_duplicates("isomorph_class").set_index("isomorph_class")["arch"]
-    return pd.Series(first.loc[classes.loc[list(archs)].to_numpy()].to_numpy(), index=pd.Index(archs, name="arch"))
+    return space.representatives(archs).rename(None)
 
 
 def compute_table(
