@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 from sklearn.manifold import ClassicalMDS
@@ -70,15 +72,20 @@ def test_bad_inputs_name_the_culprit():
         layout_2d(distance, "mds")
 
 
-def test_umap_is_optional():
+def test_umap_is_optional(monkeypatch):
     assert "umap" in LAYOUTS
-    try:
-        import umap  # noqa: F401
-    except ImportError:
-        with pytest.raises(ImportError, match="umap-learn"):
-            layout_2d(pairwise_distances(_points(n=10)), "umap")
-    else:
-        assert layout_2d(pairwise_distances(_points(n=20)), "umap").shape == (20, 2)
+    monkeypatch.setitem(sys.modules, "umap", None)  # as if umap-learn were not installed
+    with pytest.raises(ImportError, match="umap-learn"):
+        layout_2d(pairwise_distances(_points(n=10)), "umap")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("given", ["distance", "features"])
+def test_umap_layout_of_either_input(given):
+    pytest.importorskip("umap")
+    features = _points(n=20)
+    data = pairwise_distances(features) if given == "distance" else features
+    assert layout_2d(data, "umap", input=given).shape == (20, 2)
 
 
 def test_mds_of_collinear_points_has_a_zero_second_axis():
