@@ -103,7 +103,8 @@ def run(cfg: DictConfig) -> dict:
     figures = write_figures(cfg, reduction, space, accuracy)
     metrics = reduction.metrics()
     constraints = constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True))
-    removals = constraint_removals(constraints, space, load_tf_table(cfg.tfstats.path)) if constraints else {}
+    tf_table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space) if constraints else None
+    removals = constraint_removals(constraints, space, tf_table) if constraints else {}
     graphs = space.graphs(list(reduction.archs))
     op_counts = pd.DataFrame(graphs.op_counts(), index=pd.Index(graphs.ids), columns=graphs.vocab)
     outcome = verdict(reduction, op_counts=op_counts, constraint_removals=removals)

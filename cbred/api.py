@@ -98,7 +98,7 @@ def reduce_from_config(cfg: DictConfig, space: SearchSpace, accuracy: pd.Series 
     """Build every object from ``cfg`` and run C-BRED (with the evaluation if ``accuracy``)."""
     return reduce_space(
         space,
-        load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates),
+        load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space),
         instantiate(cfg.distance),
         instantiate(cfg.selection.procedure),
         budget=cfg.selection.budget,

@@ -44,7 +44,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     OmegaConfBaseException,
 )
 #: Files of a finished run; removed when the run fails.
-RESULT_FILES = ("metrics.json", "clusters.csv", "selected.csv", "config.yaml")
+RESULT_FILES = ("metrics.json", "clusters.csv", "selected.csv", "config.yaml", "manifest.json",
+                "selected_nb201.csv", "selected_nb101.jsonl")
 #: Exit status of a run stopped by bad input.
 USAGE_ERROR = 2
 

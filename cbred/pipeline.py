@@ -497,7 +497,7 @@ def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:
     return space.representatives(archs, among=archs)
 
 
-def load_tf_table(path=None, *, duplicates: str = "error") -> pd.DataFrame:
+def load_tf_table(path=None, *, duplicates: str = "error", space: SearchSpace | None = None) -> pd.DataFrame:
     """The TF-statistic table: the embedded NB201 one (``None``) or any table file.
 
     Any CSV / parquet / JSON-lines file with architecture ids (``arch`` column, NB101
@@ -510,6 +510,9 @@ def load_tf_table(path=None, *, duplicates: str = "error") -> pd.DataFrame:
     duplicates : {"error", "first", "mean"}
         Several rows of one id (same spelling): left for :func:`align_table` to report,
         or merged here (with a warning), as ``benchmark.duplicates`` does for accuracy.
+    space : SearchSpace, optional
+        Identifies rows without an id column (NB101 ``matrix`` + ``ops`` rows, as
+        NAS-Bench-Suite-Zero writes them) so that their duplicates can be merged.
     """
     if path is None:
         from cbred.tfstats import load_table
@@ -522,6 +525,10 @@ def load_tf_table(path=None, *, duplicates: str = "error") -> pd.DataFrame:
     if duplicates == "error":
         return table
     id_column = next((c for c in ("arch", "hash") if c in table.columns), None)
+    if id_column is None and space is not None and {"matrix", "ops"} <= set(table.columns):
+        # NAS-Bench-Suite-Zero rows: the id is the hash of the pruned cell
+        table = table.assign(hash=space.ids_from_table(table).to_numpy()).drop(columns=["matrix", "ops"])
+        id_column = "hash"
     ids = table[id_column] if id_column else pd.Series(table.index, index=table.index)
     repeated = ids.duplicated(keep=False).to_numpy()
     if not repeated.any():

@@ -52,6 +52,7 @@ def _compose(tf_path, tmp_path, *overrides, hydra_config=False):
         )
 
 
+@pytest.mark.slow
 def test_default_run_writes_the_run_directory(tf_path, tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "offline")
     cfg = _compose(tf_path, tmp_path, "logger=wandb", f"logger.dir={tmp_path}", "plots.enabled=true")
@@ -79,6 +80,7 @@ def test_default_run_writes_the_run_directory(tf_path, tmp_path, monkeypatch):
 
 
 @pytest.mark.data
+@pytest.mark.slow
 def test_benchmark_turns_on_the_evaluation(tf_path, tmp_path, nb201_csv):
     metrics = run(_compose(tf_path, tmp_path, "benchmark=nb201_cifar10", "selection=cluster_union", "variant=qc",
                            "selection.budget=500"))
@@ -102,6 +104,7 @@ def test_the_default_beats_quantiled_on_cifar10(tmp_path, nb201_csv):
     assert metrics["selected/top1pct_recall"] >= metrics["quantiled/top1pct_recall"]
 
 
+@pytest.mark.slow
 def test_bad_inputs_give_one_clear_error_each(tf_path, tmp_path, nb201_csv):
     with pytest.raises(MissingConfigException, match="(?s)clustering/dbscan.*kmeans.*spectral"):
         _compose(tf_path, tmp_path, "clustering=dbscan")

@@ -38,6 +38,7 @@ def _compose(*overrides):
         return compose("search", overrides=["logger=none", "search.n_boot=200", *overrides])
 
 
+@pytest.mark.slow
 def test_search_from_a_reduction_directory_writes_the_run_directory_and_resumes(synthetic, tmp_path):
     path, run_dir, accuracy = synthetic
     overrides = [f"benchmark.path={path}", "benchmark.metric=acc", f"search.reduction_dir={run_dir}",

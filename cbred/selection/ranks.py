@@ -44,7 +44,7 @@ def resolve_directions(
             except (ImportError, KeyError) as error:
                 raise ValueError(
                     f"no direction known for statistic {name!r} ({error}); declare it in the "
-                    f"config, e.g. tfstats.directions.{name}=1 (higher is better) or -1"
+                    f"config, e.g. +tfstats.directions.{name}=1 (higher is better) or -1"
                 ) from None
         if sign not in DIRECTIONS:
             raise ValueError(f"direction of {name!r} must be +1 or -1, got {sign!r}")

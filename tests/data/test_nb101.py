@@ -121,3 +121,12 @@ def test_nb101_mutation_gives_valid_other_cells(nb101_sample):
         mutant, mutant_graph = nb101_sample.mutate(arch, 2, rng)
         assert mutant != arch and len(mutant) == 32
         assert mutant_graph.n_nodes <= 7 and mutant_graph.n_edges <= 9
+
+
+def test_the_enumeration_command_runs_without_the_runpy_warning():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", "cbred.data.nb101", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "enumerate" in done.stdout, done.stderr[-500:]

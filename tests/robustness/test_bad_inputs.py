@@ -161,6 +161,7 @@ def test_api_reports_one_clear_error(index):
         call()
 
 
+@pytest.mark.slow
 def test_the_runner_command_line_exits_2_without_a_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "cbred.tfstats.runner", "archs_limit=-5", f"cache={tmp_path}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -169,6 +170,7 @@ def test_the_runner_command_line_exits_2_without_a_traceback(tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_reduce_command_line_exits_2_without_a_traceback(bad, tmp_path):
     command = [sys.executable, "reduce.py", f"benchmark.path={bad}/inf_accuracy.csv", "logger=none",
                "plots.enabled=false", f"hydra.run.dir={tmp_path}"]

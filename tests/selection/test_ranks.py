@@ -24,7 +24,7 @@ def test_directions_come_from_tfstats_unless_overridden():
 @pytest.mark.parametrize(
     "statistics, overrides, message",
     [
-        (["my_proxy"], None, "no direction known for statistic 'my_proxy'.*tfstats.directions.my_proxy=1"),
+        (["my_proxy"], None, "no direction known for statistic 'my_proxy'.*\\+tfstats.directions.my_proxy=1"),
         (["a"], {"a": 2}, "must be \\+1 or -1"),
         ([], None, "no statistics"),
         (["a", "a"], {"a": 1}, "listed twice"),

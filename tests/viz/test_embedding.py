@@ -72,6 +72,7 @@ def test_bad_inputs_name_the_culprit():
         layout_2d(distance, "mds")
 
 
+@pytest.mark.slow
 def test_umap_is_optional(monkeypatch):
     assert "umap" in LAYOUTS
     monkeypatch.setitem(sys.modules, "umap", None)  # as if umap-learn were not installed

@@ -61,6 +61,7 @@ def test_inputs_are_optional(tmp_path, reduction):
                                statistics=["zen"])
 
 
+@pytest.mark.slow
 def test_layout_of_a_subsample_and_of_representatives(reduction):
     ids = reduction["clusters"].index
     coords, axis, caption = space_layout(ids, distance=reduction["distance"], max_points=25)

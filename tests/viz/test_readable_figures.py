@@ -99,7 +99,8 @@ def test_stability_curve_names_ari_clips_the_band_and_marks_an_edge_choice():
         "chosen n_clusters=5 is the largest value of its grid (2-5)")
 
 
-@pytest.mark.parametrize("method", sorted(set(LAYOUTS) - {"umap"}))
+@pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.slow) if m == "tsne" else m
+                                    for m in sorted(set(LAYOUTS) - {"umap"})])
 @pytest.mark.parametrize("given", ["distance", "features"])
 def test_every_layout_takes_either_input(method, given):
     from sklearn.metrics import pairwise_distances
@@ -127,7 +128,7 @@ def _reduction_inputs(n=40):
     return clusters, rng.normal(size=(n, 3))
 
 
-@pytest.mark.parametrize("layout", ["mds", "tsne", "pca"])
+@pytest.mark.parametrize("layout", ["mds", pytest.param("tsne", marks=pytest.mark.slow), "pca"])
 def test_embedding_scatter_with_every_layout_and_titles(tmp_path, layout):
     clusters, embedding = _reduction_inputs()
     accuracy = pd.Series(np.linspace(80, 94, 40), index=clusters.index, name="test_acc")
