@@ -519,6 +519,12 @@ def load_tf_table(path=None, *, duplicates: str = "error", space: SearchSpace | 
 
         table = load_table()
     else:
+        if not Path(path).exists():  # e.g. experiment=nb101 before its table was computed
+            raise FileNotFoundError(
+                f"TF-statistic table {path} does not exist: compute it with the resumable runner "
+                "(python -m cbred.tfstats.runner; for NB101 --config-name nb101, see "
+                "cbred/resources/nb101_tfstats.md) or give your own with tfstats.path=FILE"
+            )
         table = read_table(path)
     if duplicates not in DUPLICATE_POLICIES:
         raise ValueError(f"tfstats.duplicates={duplicates!r}; choices: {', '.join(DUPLICATE_POLICIES)}")

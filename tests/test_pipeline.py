@@ -232,3 +232,10 @@ def test_a_tf_table_of_a_sample_keeps_and_scores_the_unsampled_architectures(spa
     clusters = _reduce(space, sample, partial_tf=True, selection=ClusterUnion(clusterer=_clusterer(), min_sampled=2))
     assert (clusters.cluster_scores["n_sampled"] <= clusters.cluster_scores["n_units"]).all()
     assert len(clusters.selected) == 73
+
+
+def test_a_missing_tf_table_says_what_it_is_and_how_to_make_it(tmp_path):
+    from cbred.pipeline import load_tf_table
+
+    with pytest.raises(FileNotFoundError, match="TF-statistic table .*absent.parquet does not exist.*cbred.tfstats.runner"):
+        load_tf_table(tmp_path / "absent.parquet")
