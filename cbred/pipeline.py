@@ -10,8 +10,8 @@ The method, with the objects of the other modules::
 :func:`reduce_space` is a pure function of its inputs (a space, a TF-statistic table, a
 distance, a selection procedure, a budget) and returns a :class:`Reduction` holding
 everything a report or a plot needs. The accuracy table, when given, is used only by the
-evaluation, after the selection; the baselines (Quantiled, random) have the selection's
-exact size.
+evaluation, after the selection; the baselines have the selection's exact size (with a TF
+table of a sample, Quantiled keeps the same fraction of the measured architectures).
 
 Units
     With ``dedup=True`` (default) isomorphic cells (same function, different encodings;
@@ -75,8 +75,8 @@ class Reduction:
         Name of the space.
     units : Series
         Unit (isomorphism-class representative, or the cell itself) of every architecture
-        the reduction worked on (the space after constraints, without NaN statistics; its
-        index).
+        the reduction worked on (the space after constraints, without failed statistics;
+        with a TF table of a sample, the unsampled architectures too; its index).
     labels : Series
         Cluster of every arch; ``-1`` where the procedure has no clusters (neighbourhood
         scores, units a Q+C pre-filter removed).
@@ -91,8 +91,8 @@ class Reduction:
         Unit ids, most promising first: ``fill_budget(order, units, n)`` is the selection
         of any other size ``n`` (for procedures whose order does not depend on the budget).
     cluster_scores : DataFrame
-        One row per cluster (``score``, ``size``, ``n_units``, ``tf_rank``, ``eligible``,
-        ``rank``: 1 = taken first); empty without clusters.
+        One row per cluster (``score``, ``size``, ``n_units``, ``n_sampled``, ``tf_rank``,
+        ``eligible``, ``rank``: 1 = taken first); empty without clusters.
     tf : DataFrame
         The TF statistics used, per arch.
     tf_rank : Series
@@ -204,7 +204,7 @@ class Reduction:
             "selection/procedure": self.procedure,
             "n_units": int(len(self.unit_ids)),
             "n_points": int(self.n_points),
-            "selected/score": float(self.selection_score.reindex(self.selected).mean()),
+            "selected/score": float(_finite_mean(self.selection_score.reindex(self.selected))),
             "selected/tf_rank": float(self.tf_rank.reindex(self.selected).mean()),
             "representation": self.representation.kind,
             **{f"params/{k}": v for k, v in self.best_params.items()},
@@ -265,6 +265,12 @@ class Reduction:
         atomic_write(files["selected"], lambda tmp: clusters[clusters["selected"]].drop(columns="selected").to_csv(tmp))
         atomic_write(files["metrics"], lambda tmp: tmp.write_text(text + "\n"))
         return files
+
+
+def _finite_mean(values: pd.Series) -> float:
+    """Mean of the finite values (units a procedure left unscored carry -inf)."""
+    values = values[np.isfinite(values.to_numpy(dtype=np.float64))]
+    return float(values.mean()) if len(values) else float("nan")
 
 
 def _json_value(value):
@@ -460,6 +466,8 @@ def _candidates(
             f"{[(c.column, c.min, c.max) for c in constraints]}"
         )
     values = tf_all[statistics]
+    # not in the sample: no value at all (an infinite value is a failed measurement)
+    absent = values.isna().all(axis=1).to_numpy()
     infinite = np.isinf(values.to_numpy(dtype=np.float64)) & keep[:, None]
     if infinite.any():
         per_statistic = {name: int(n) for name, n in zip(statistics, infinite.sum(axis=0)) if n}
@@ -471,7 +479,7 @@ def _candidates(
         )
         values = values.mask(np.isinf(values.to_numpy(dtype=np.float64)))
     missing = values.isna() & keep[:, None]
-    unsampled = missing.all(axis=1).to_numpy() if partial else np.zeros(len(keep), dtype=bool)
+    unsampled = absent & keep if partial else np.zeros(len(keep), dtype=bool)
     nan = missing.any(axis=1).to_numpy() & ~unsampled
     if nan.any():
         per_statistic = {k: int(v) for k, v in missing[~unsampled].sum().items() if v}

@@ -74,7 +74,7 @@ def test_reduction_is_consistent(space, tf_table):
     assert scores.loc[first, "score"] == scores["score"].max()
     # the union of clusters takes whole clusters in rank order; the last one is cut
     taken = result.labels[result.selected].map(scores["rank"])
-    assert taken.max() - taken.min() <= scores["rank"].max()
+    assert taken.min() == 1 and set(taken) == set(range(1, taken.max() + 1))  # consecutive, best first
     full = scores.index[scores["rank"] < taken.max()]
     assert result.labels.isin(full).sum() == (result.labels[result.selected].isin(full)).sum()
     assert result.best_params["n_clusters"] == result.n_clusters == result.labels.nunique()
@@ -239,3 +239,12 @@ def test_a_missing_tf_table_says_what_it_is_and_how_to_make_it(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="TF-statistic table .*absent.parquet does not exist.*cbred.tfstats.runner"):
         load_tf_table(tmp_path / "absent.parquet")
+
+
+def test_infinite_statistics_are_failures_not_unsampled(space, tf_table):
+    table = tf_table.sample(frac=0.3, random_state=0)
+    table.iloc[:5, :] = -np.inf
+    with pytest.warns(ReductionWarning, match="5 architectures have infinite training-free statistics"):
+        result = _reduce(space, table, selection=NeighbourhoodScore(), budget=20, partial_tf=True)
+    assert not result.archs.isin(table.index[:5]).any()
+    assert result.excluded["unsampled"] == 729 - len(table) and result.excluded["nan_statistics"] == 5

@@ -24,12 +24,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 from cbred.clustering.embedding import check_dissimilarity
 
 METRICS = ("euclidean", "precomputed")
-_ROWS_PER_BLOCK = 1024
+#: Distances held at a time (queries x references of one block).
+_BLOCK_ENTRIES = 4_000_000
+#: Squared Euclidean distances are rounded to this many decimals (matrix-product noise).
+_DECIMALS = 9
 
 
 def nearest_neighbours(X: np.ndarray, n_neighbors: int, *, metric: str = "euclidean") -> np.ndarray:
@@ -48,28 +50,13 @@ def nearest_neighbours(X: np.ndarray, n_neighbors: int, *, metric: str = "euclid
     -------
     ndarray of int, shape (n, n_neighbors)
         Row ``i``: the neighbours of point ``i`` nearest first, never ``i`` itself; ties
-        broken by position.
+        broken by position (the same neighbours for coordinates and for their matrix).
     """
-    if metric not in METRICS:
-        raise ValueError(f"metric={metric!r}; choose one of {METRICS}")
     n = X.shape[0]
     if not 1 <= n_neighbors < n:
         raise ValueError(f"n_neighbors must be in [1, {n - 1}] for {n} points, got {n_neighbors}")
-    if metric == "precomputed":
-        D = check_dissimilarity(X)
-        neighbours = np.empty((n, n_neighbors), dtype=np.int64)
-        for start in range(0, n, _ROWS_PER_BLOCK):  # one block of rows at a time: no n x n index
-            rows = np.arange(start, min(start + _ROWS_PER_BLOCK, n))
-            block = np.array(D[rows], dtype=np.float64)
-            block[np.arange(len(rows)), rows] = np.inf  # never one's own neighbour
-            neighbours[rows] = np.argsort(block, axis=1, kind="stable")[:, :n_neighbors]
-        return neighbours
-    # kneighbors(None) excludes every query point from its own neighbours
-    model = NearestNeighbors(n_neighbors=n_neighbors).fit(np.asarray(X, dtype=np.float64))
-    distances, index = model.kneighbors(None)
-    # sorted by distance; re-sort so that ties follow position
-    order = np.lexsort((index, distances), axis=1)
-    return np.take_along_axis(index, order, axis=1)
+    every = np.arange(n)
+    return _nearest(X, every, every, n_neighbors, metric, exclude_self=True)
 
 
 def nearest_of(X: np.ndarray, queries: np.ndarray, references: np.ndarray, n_neighbors: int, *,
@@ -83,23 +70,55 @@ def nearest_of(X: np.ndarray, queries: np.ndarray, references: np.ndarray, n_nei
     ------
     X : (n, d) or (n, n); queries : (q,); references : (r,) -> (q, n_neighbors)
     """
-    if metric not in METRICS:
-        raise ValueError(f"metric={metric!r}; choose one of {METRICS}")
     if not 1 <= n_neighbors <= len(references):
         raise ValueError(f"n_neighbors must be in [1, {len(references)}] for {len(references)} references, "
                          f"got {n_neighbors}")
+    return _nearest(X, np.asarray(queries), np.asarray(references), n_neighbors, metric, exclude_self=False)
+
+
+def _nearest(X, queries: np.ndarray, references: np.ndarray, k: int, metric: str, *,
+             exclude_self: bool) -> np.ndarray:
+    """The ``k`` nearest references of every query, by (distance, position), block by block."""
+    if metric not in METRICS:
+        raise ValueError(f"metric={metric!r}; choose one of {METRICS}")
     if metric == "precomputed":
         D = check_dissimilarity(X)
-        found = np.empty((len(queries), n_neighbors), dtype=np.int64)
-        for start in range(0, len(queries), _ROWS_PER_BLOCK):
-            rows = queries[start:start + _ROWS_PER_BLOCK]
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        ref = X[references]
+        ref_norms = np.einsum("ij,ij->i", ref, ref)
+    found = np.empty((len(queries), k), dtype=np.int64)
+    rows_per_block = max(1, _BLOCK_ENTRIES // max(len(references), 1))
+    for start in range(0, len(queries), rows_per_block):
+        rows = queries[start:start + rows_per_block]
+        if metric == "precomputed":
             block = np.asarray(D[np.ix_(rows, references)], dtype=np.float64)
-            found[start:start + len(rows)] = np.argsort(block, axis=1, kind="stable")[:, :n_neighbors]
-        return references[found]
-    model = NearestNeighbors(n_neighbors=n_neighbors).fit(np.asarray(X[references], dtype=np.float64))
-    distances, index = model.kneighbors(np.asarray(X[queries], dtype=np.float64))
-    order = np.lexsort((index, distances), axis=1)
-    return references[np.take_along_axis(index, order, axis=1)]
+        else:  # squared distances by one matrix product; ulp noise rounded away so that ties stay ties
+            q = X[rows]
+            block = np.einsum("ij,ij->i", q, q)[:, None] + ref_norms[None, :] - 2.0 * (q @ ref.T)
+            block = np.round(np.maximum(block, 0.0), _DECIMALS)
+        if exclude_self:  # queries and references are the same points
+            block[np.arange(len(rows)), rows] = np.inf
+        found[start:start + len(rows)] = _k_smallest(block, k)
+    return references[found]
+
+
+def _k_smallest(block: np.ndarray, k: int) -> np.ndarray:
+    """Columns of the ``k`` smallest entries of every row, by (value, column).
+
+    ``argpartition`` alone would pick arbitrary members of a tie at the ``k``-th value:
+    every entry below it is taken, then the lowest columns among those equal to it.
+    """
+    kth = np.partition(block, k - 1, axis=1)[:, k - 1 : k]
+    below = block < kth
+    tied = block == kth
+    room = k - below.sum(axis=1, keepdims=True)
+    keep = below | (tied & (np.cumsum(tied, axis=1) <= room))
+    rows, cols = np.nonzero(keep)  # k per row, columns ascending
+    cols = cols.reshape(len(block), k)
+    values = np.take_along_axis(block, cols, axis=1)
+    order = np.lexsort((cols, values), axis=1)
+    return np.take_along_axis(cols, order, axis=1)
 
 
 def neighbourhood_mean(values: np.ndarray, neighbours: np.ndarray, k: int, *, include_self: bool = True) -> np.ndarray:

@@ -38,6 +38,8 @@ def loo_cluster_error(labels: np.ndarray, y: np.ndarray) -> float:
     labels = np.asarray(labels)
     y = np.asarray(y, dtype=np.float64)
     known = np.isfinite(y)  # points without a score (outside a sample) are clustered, not predicted
+    if known.sum() < 2:
+        raise ValueError(f"at least 2 points need a finite score to predict one from others, got {int(known.sum())}")
     labels, y = labels[known], y[known]
     _, inverse = np.unique(labels, return_inverse=True)
     sums = np.bincount(inverse, weights=y)

@@ -39,8 +39,8 @@ def budget_cells(budget: float | int, n_total: int) -> int:
         raise ValueError(
             f"selection.budget must be a fraction in (0, 1) or a number of architectures >= 1, got {budget!r}"
         )
-    if budget < 1:
-        return max(1, round(budget * n_total))
+    if budget < 1:  # halves round up (Python's round would go to the even neighbour)
+        return max(1, math.floor(budget * n_total + 0.5))
     if budget != int(budget):
         raise ValueError(
             f"selection.budget={budget!r}: a budget >= 1 counts architectures and must be an integer "
@@ -67,6 +67,10 @@ def fill_budget(order: pd.Index, units: pd.Series, n_cells: int) -> pd.Index:
     Index
         ``n_cells`` architecture ids, in space order.
     """
+    if not 1 <= n_cells <= len(units):
+        raise ValueError(f"n_cells must be in [1, {len(units)}] (the architectures there are), got {n_cells}")
+    if not order.is_unique:
+        raise ValueError(f"order lists units more than once, e.g. {order[order.duplicated()][:3].tolist()}")
     position = pd.Series(np.arange(len(order)), index=order)
     unit_position = units.map(position).fillna(len(order)).to_numpy()
     # stable: within a unit (and among units outside the order) cells keep space order

@@ -31,6 +31,7 @@ Procedures
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -57,15 +58,16 @@ class SubspaceSelector(BaseEstimator):
         """Order the units of ``X`` by promise (see the module docstring); returns ``self``."""
         if getattr(self, "metric", "euclidean") not in METRICS:
             raise ValueError(f"metric={self.metric!r}; choose one of {METRICS}")
+        X = np.asarray(X)
         y = y if isinstance(y, pd.DataFrame) else pd.DataFrame(np.asarray(y, dtype=np.float64))
         n = len(y)
-        if X.shape[0] != n:
-            raise ValueError(f"X has {X.shape[0]} rows but y has {n} units")
+        if X.ndim != 2 or X.shape[0] != n:
+            raise ValueError(f"X has shape {X.shape}; expected {n} rows, one per unit of y")
         weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        if weight.shape != (n,):
-            raise ValueError(f"sample_weight must have shape ({n},), got {weight.shape}")
+        if weight.shape != (n,) or (weight < 0).any():
+            raise ValueError(f"sample_weight must be {n} non-negative counts, got shape {weight.shape}")
         if budget is not None:
-            check_scalar(int(budget), "budget", int, min_val=1)
+            check_scalar(budget, "budget", numbers.Integral, min_val=1)
         self.labels_ = np.full(n, -1)
         self.cluster_scores_ = pd.DataFrame()
         self.params_: dict = {}
@@ -77,11 +79,13 @@ class SubspaceSelector(BaseEstimator):
     def _fit(self, X, y: pd.DataFrame, weight: np.ndarray, budget: int | None) -> None:
         raise NotImplementedError
 
-    def _set_order(self, scores: np.ndarray, y: pd.DataFrame, *first: np.ndarray) -> None:
-        """``scores_`` and ``order_``: by ``first`` keys, then score, then own TF rank, then position."""
+    def _set_order(self, scores: np.ndarray, y: pd.DataFrame, *first: np.ndarray,
+                   last: np.ndarray | None = None) -> None:
+        """``scores_`` and ``order_``: by ``first`` keys, then score, then own TF rank (NaN last),
+        then ``last`` (default: position)."""
         self.scores_ = np.asarray(scores, dtype=np.float64)
         own = aggregate_rank(y).to_numpy()
-        keys = (np.arange(len(own)), -own, -self.scores_, *reversed(first))
+        keys = (np.arange(len(own)) if last is None else last, -own, -self.scores_, *reversed(first))
         self.order_ = np.lexsort(keys)
 
 
@@ -114,7 +118,7 @@ class NeighbourhoodScore(SubspaceSelector):
     n_neighbors : int or "auto", default="auto"
         Neighbours besides the unit itself.
     n_neighbors_grid : sequence of int, default=(5, 10, 20, 40, 80)
-        Candidates of ``"auto"`` (those below the number of units).
+        Candidates of ``"auto"`` (those below the number of units with statistics).
     metric : {"euclidean", "precomputed"}, default="euclidean"
 
     Attributes
@@ -246,7 +250,9 @@ class ClusterUnion(SubspaceSelector):
             "n_sampled": by_cluster[sampled].value_counts().reindex(clusters).fillna(0).astype(int),
             "tf_rank": aggregate_rank(y).groupby(labels).mean().reindex(clusters),
         })
-        table["eligible"] = (table["size"] >= self.min_size) & (table["n_sampled"] >= self.min_sampled)
+        # a cluster without a score (no sampled member, or the clusterer's noise label -1) is taken last
+        table["eligible"] = ((table["size"] >= self.min_size) & (table["n_sampled"] >= self.min_sampled)
+                             & table["score"].notna() & (table.index >= 0))
         order = table.sort_values(["eligible", "score"], ascending=False, kind="stable").index
         table["rank"] = pd.Series(np.arange(1, len(order) + 1), index=order).reindex(table.index)
         table.index.name = "cluster"
@@ -328,8 +334,9 @@ class QuantileAfter(SubspaceSelector):
         candidates[inner.order_[taken]] = True
         position = np.empty(len(y))
         position[inner.order_] = np.arange(len(y))
-        # candidates first, by their own TF rank; the rest in the inner order
-        self._set_order(aggregate_rank(y).to_numpy(), y, np.where(candidates, 0, position + 1))
+        # candidates first, by their own TF rank (those without statistics after, in the
+        # inner order); the rest in the inner order
+        self._set_order(aggregate_rank(y).to_numpy(), y, np.where(candidates, 0, position + 1), last=position)
         self.labels_ = inner.labels_
         self.cluster_scores_ = inner.cluster_scores_
         self.params_ = {**inner.params_, "factor": self.factor}
@@ -342,6 +349,11 @@ def _with_metric(estimator, metric: str):
     inner = getattr(estimator, "estimator", estimator)
     if "metric" in inner.get_params(deep=False):
         inner.set_params(metric=metric)
+    elif metric == "precomputed":
+        raise ValueError(
+            f"{type(inner).__name__} has no 'metric' parameter and cannot read a distance matrix; "
+            "use a cbred clusterer (MetricKMeans, MetricSpectral, MetricAgglomerative) or a Euclidean distance"
+        )
     return estimator
 
 
@@ -353,7 +365,10 @@ def _check_cluster_counts(clusterer, n_points: int, n_units: int) -> None:
     """
     params = clusterer.get_params(deep=False)
     inner = params.get("estimator", clusterer).get_params(deep=False)
-    ks = (params.get("param_grid") or {}).get("n_clusters", [inner.get("n_clusters", 1)])
+    grids = params.get("param_grid") or {}
+    grids = grids if isinstance(grids, list) else [grids]
+    ks = [k for grid in grids for k in grid.get("n_clusters", [inner.get("n_clusters")])]
+    ks = [k for k in ks if k is not None]  # e.g. a distance threshold instead of a K
     too_many = sorted(int(k) for k in ks if int(k) > n_points)
     if too_many and len(too_many) == len(list(ks)) or too_many and not isinstance(clusterer, PredictiveSelection):
         raise ValueError(

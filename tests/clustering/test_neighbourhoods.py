@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import pairwise_distances
 
-from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, neighbourhood_mean
+from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, nearest_of, neighbourhood_mean
 
 
 def test_nearest_neighbours_by_hand_with_ties_broken_by_position():
@@ -36,3 +36,16 @@ def test_bad_arguments():
         nearest_neighbours(np.zeros((3, 2)), 1, metric="cosine")
     with pytest.raises(ValueError, match="not symmetric"):
         nearest_neighbours(np.array([[0, 1, 2], [3, 0, 1], [2, 1, 0.0]]), 1, metric="precomputed")
+
+
+def test_ties_on_a_grid_follow_position_for_coordinates_and_matrix_alike():
+    X = np.array([[i, j] for i in range(12) for j in range(12)], dtype=float)
+    X = np.concatenate([X, X[:20]])  # duplicates: distance-0 ties too
+    by_embedding = nearest_neighbours(X, 3)
+    np.testing.assert_array_equal(by_embedding, nearest_neighbours(pairwise_distances(X), 3, metric="precomputed"))
+    # point 13 (1, 1): its duplicate 157 first, then the four points at distance 1, lowest positions first
+    assert by_embedding[13].tolist() == [157, 1, 12]
+    queries, references = np.arange(144, 164), np.arange(0, 144)
+    np.testing.assert_array_equal(nearest_of(X, queries, references, 2),
+                                  nearest_of(pairwise_distances(X), queries, references, 2, metric="precomputed"))
+    assert nearest_of(X, np.array([157]), references, 3).tolist() == [[13, 1, 12]]

@@ -29,7 +29,10 @@ def test_it_needs_a_score_and_works_with_kmeans():
     with pytest.raises(ValueError, match="needs y"):
         PredictiveSelection(MetricKMeans(random_state=0), param_grid={"n_clusters": [2, 3]}).fit(X)
     fitted = PredictiveSelection(MetricKMeans(random_state=0), param_grid={"n_clusters": [2, 3]}).fit(X, X[:, 0])
-    assert fitted.best_params_["n_clusters"] in (2, 3) and len(fitted.cv_results_) == 2
+    table = fitted.cv_results_.set_index("n_clusters")["loo_mse"]
+    assert fitted.best_params_["n_clusters"] == table.idxmin() and len(table) == 2
+    with pytest.raises(ValueError, match="at least 2 points need a finite score"):
+        loo_cluster_error([0, 0, 1], [np.nan, 1.0, np.nan])
 
 
 def test_infeasible_k_are_skipped_with_a_warning():

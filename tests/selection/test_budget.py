@@ -5,7 +5,8 @@ from cbred.selection.budget import budget_cells, fill_budget
 
 
 @pytest.mark.parametrize(("budget", "n_total", "expected"), [
-    (0.01, 15_625, 156), (0.01, 15_284, 153), (0.5, 7, 4), (1e-9, 100, 1), (20, 100, 20), (1.0, 100, 1), (100, 100, 100),
+    (0.01, 15_625, 156), (0.01, 15_284, 153), (0.5, 7, 4), (0.5, 5, 3), (0.01, 15_250, 153), (1e-9, 100, 1),
+    (20, 100, 20), (1.0, 100, 1), (100, 100, 100),
 ])
 def test_fractions_and_counts(budget, n_total, expected):
     assert budget_cells(budget, n_total) == expected
@@ -27,3 +28,12 @@ def test_fill_budget_takes_units_in_order_and_cuts_the_last_one():
     assert list(fill_budget(pd.Index(["b", "a", "c"]), units, 3)) == ["1", "2", "5"]
     assert list(fill_budget(pd.Index(["c", "b"]), units, 4)) == ["1", "2", "4", "5"]  # then the rest, by position
     assert len(fill_budget(pd.Index(["a", "b", "c"]), units, 6)) == 6
+
+
+def test_fill_budget_rejects_impossible_sizes_and_repeated_units():
+    units = pd.Series(["a", "b", "a"], index=list("123"))
+    for n in (0, 4):
+        with pytest.raises(ValueError, match=r"n_cells must be in \[1, 3\]"):
+            fill_budget(pd.Index(["a", "b"]), units, n)
+    with pytest.raises(ValueError, match="order lists units more than once"):
+        fill_budget(pd.Index(["a", "a"]), units, 2)

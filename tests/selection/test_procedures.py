@@ -63,7 +63,11 @@ def test_every_procedure_orders_every_unit_once_and_fills_the_budget(planted, na
     assert procedure.scores_.shape == procedure.labels_.shape == (len(X),)
     units = pd.Series(np.repeat(np.arange(len(X)), weight))
     for n in (1, 120, 999):
-        assert len(fill_budget(pd.Index(procedure.order_), units, n)) == n
+        taken = fill_budget(pd.Index(procedure.order_), units, n)
+        assert len(taken) == n
+        # whole units in the procedure's order, the last one possibly cut
+        first = pd.Index(procedure.order_)[: units.iloc[taken].nunique()]
+        assert set(units.iloc[taken]) == set(first)
 
 
 @pytest.mark.parametrize("name", list(_procedures()))
@@ -116,7 +120,12 @@ def test_compositions_with_the_quantile(planted):
     first = QuantileFirst(selector=NeighbourhoodScore(), quantile=0.2).fit(X, ranks)
     kept = np.sort(np.argsort(-own, kind="stable")[:600])
     assert set(first.order_[:600]) == set(kept)  # Q+C: the kept fifth first
-    assert (first.labels_ == -1).all()
+    assert (first.labels_ == -1).all()  # neighbourhoods have no clusters
+    clustered = QuantileFirst(selector=ClusterUnion(clusterer=MetricKMeans(5, random_state=0)), quantile=0.2)
+    clustered.fit(X, ranks)
+    inner = ClusterUnion(clusterer=MetricKMeans(5, random_state=0)).fit(X[kept], ranks.iloc[kept])
+    np.testing.assert_array_equal(clustered.labels_[kept], inner.labels_)
+    assert (np.delete(clustered.labels_, kept) == -1).all()
     after = QuantileAfter(selector=NeighbourhoodScore(), factor=2).fit(X, ranks, budget=50)
     inner = NeighbourhoodScore().fit(X, ranks)
     assert set(after.order_[:100]) == set(inner.order_[:100])  # C+Q: the inner 2 x budget ...
@@ -129,8 +138,16 @@ def test_compositions_with_the_quantile(planted):
 
 def test_bad_inputs(planted):
     X, ranks, _ = planted
-    with pytest.raises(ValueError, match="X has 10 rows but y has 3000"):
+    with pytest.raises(ValueError, match=r"X has shape \(10, 2\); expected 3000 rows"):
         NeighbourhoodScore().fit(X[:10], ranks)
+    with pytest.raises(ValueError, match="sample_weight must be 3000 non-negative counts"):
+        TFQuantile().fit(X, ranks, sample_weight=-np.ones(len(X)))
+    with pytest.raises(TypeError, match="budget must be an instance of"):
+        TFQuantile().fit(X, ranks, budget=1.7)
+    with pytest.raises(ValueError, match="KMeans has no 'metric' parameter and cannot read a distance matrix"):
+        from sklearn.cluster import KMeans
+
+        ClusterUnion(clusterer=KMeans(3), metric="precomputed").fit(pairwise_distances(X[:50]), ranks.iloc[:50])
     with pytest.raises(ValueError, match="n_neighbors must be a positive integer or 'auto'"):
         NeighbourhoodScore(n_neighbors="many").fit(X, ranks)
     with pytest.raises(ValueError, match="needs more than the 4 units"):
@@ -175,3 +192,25 @@ def test_clusters_with_too_few_sampled_members_are_not_eligible(planted):
     assert thin.any() and (~table.loc[thin, "eligible"]).all() and table.loc[~thin, "eligible"].all()
     assert table.loc[thin, "rank"].min() > table.loc[~thin, "rank"].max()  # taken last
     assert table["n_sampled"].sum() == int(sample.notna().all(axis=1).sum())
+
+
+def test_c_plus_q_with_a_sample_keeps_the_inner_order_for_unsampled_candidates(planted):
+    X, ranks, _ = planted
+    sample = _sampled(ranks, 0.3)
+    inner = NeighbourhoodScore(n_neighbors=5).fit(X, sample)
+    after = QuantileAfter(selector=NeighbourhoodScore(n_neighbors=5), factor=2).fit(X, sample, budget=50)
+    head = after.order_[:100]
+    measured = sample.notna().all(axis=1).to_numpy()
+    unsampled = [u for u in head if not measured[u]]
+    assert unsampled == [u for u in inner.order_[:100] if not measured[u]]
+    assert measured[head[: len(head) - len(unsampled)]].all()  # the measured candidates come first
+
+
+def test_clusters_without_a_score_are_not_eligible(planted):
+    from sklearn.cluster import DBSCAN
+
+    X, ranks, _ = planted
+    procedure = ClusterUnion(clusterer=DBSCAN(eps=0.02, min_samples=5)).fit(X, ranks)
+    table = procedure.cluster_scores_
+    assert -1 in table.index and not table.at[-1, "eligible"]
+    assert table.at[-1, "rank"] == table["rank"].max() or (~table["eligible"]).sum() > 1
