@@ -97,7 +97,7 @@ def factor_effects(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     """Per factor level: the mean metric over the other factors; per factor: the range of those means."""
     metrics = {"selected/acc_mean": "mean", "selected/best_of_10": "best10", "selected/top1pct_recall": "top1",
                "beats_q": "beats_Q (mean and best-of-10)"}
-    table = table.assign(beats_q=(table["selected/acc_mean"] > table["quantiled/acc_mean"])
+    table = table.copy().assign(beats_q=(table["selected/acc_mean"] > table["quantiled/acc_mean"])
                          & (table["selected/best_of_10"] > table["quantiled/best_of_10"]))
     frames = []
     for factor in factors:
