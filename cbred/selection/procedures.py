@@ -220,6 +220,9 @@ class ClusterUnion(SubspaceSelector):
 
     def _fit(self, X, y, weight, budget) -> None:
         check_scalar(self.min_size, "min_size", int, min_val=1)
+        if self.min_size > weight.sum():  # before any clustering: no cluster could be eligible
+            raise ValueError(f"min_size={self.min_size} is larger than the space ({int(weight.sum())} "
+                             "architectures): no cluster could be eligible; lower selection.base.min_size")
         points, point_of_unit = Representation(np.asarray(X), self.metric, "selection input").distinct()
         own = aggregate_rank(y)
         point_score = own.groupby(point_of_unit).mean().sort_index().to_numpy()

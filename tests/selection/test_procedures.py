@@ -154,6 +154,8 @@ def test_bad_inputs(planted):
         NeighbourhoodScore(n_neighbors_grid=[5, 10]).fit(X[:4], ranks.iloc[:4])
     with pytest.raises(ValueError, match="metric='cosine'"):
         TFQuantile(metric="cosine").fit(X, ranks)
+    with pytest.raises(ValueError, match="min_size=4000 is larger than the space \\(3000 architectures\\)"):
+        ClusterUnion(clusterer=MetricKMeans(5000), min_size=4000).fit(X, ranks)
     with pytest.raises(ValueError, match="K=\\[5000\\] greater than the number of distinct points"):
         ClusterUnion(clusterer=MetricKMeans(5000)).fit(X, ranks)
 
