@@ -24,11 +24,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from cbred.api import load_inputs, reduce_from_config
 from cbred.cli import run_cli
-from cbred.data.space import SearchSpace
+from cbred.spaces.space import SearchSpace
 from cbred.evaluation import check_budgets
 from cbred.export import export_selection
 from cbred.paths import register_config_resolvers
-from cbred.pipeline import Reduction, load_tf_table
+from cbred.pipeline import Reduction
+from cbred.tables import load_tf_table
 from cbred.selection import constraints_from_config
 from cbred.tracking import start_tracking
 from cbred.verdict import constraint_removals, verdict

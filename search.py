@@ -25,7 +25,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from cbred.cache import atomic_write
-from cbred.pipeline import load_accuracy
+from cbred.tables import load_accuracy
 from cbred.search import QueryLog, SearchDomain, TabularEvaluator
 from cbred.search.analysis import target_thresholds
 from cbred.search.experiment import compare_subsets, repeat_search

@@ -33,8 +33,8 @@ import numpy as np
 from scipy.spatial.distance import pdist
 from scipy.stats import spearmanr
 
-from cbred.data.nb101 import NB101Space
-from cbred.data.nb201 import NB201Space
+from cbred.spaces.nb101 import NB101Space
+from cbred.spaces.nb201 import NB201Space
 from cbred.distances import (
     EdgeSubstitutionDistance,
     GraphEditDistance,

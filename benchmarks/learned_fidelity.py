@@ -21,8 +21,8 @@ import time
 
 import pandas as pd
 
-from cbred.data.nb101 import NB101Space
-from cbred.data.nb201 import NB201Space
+from cbred.spaces.nb101 import NB101Space
+from cbred.spaces.nb201 import NB201Space
 from cbred.learned.datamodule import GraphPairDataModule
 from cbred.distances import GraphEditDistance, Hellinger, JensenShannon, SymmetricKL
 from cbred.learned.distance import DEFAULT_CHECKPOINT, LearnedDistance, load_encoder

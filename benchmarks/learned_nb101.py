@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from cbred.clustering import MetricKMeans, MetricSpectral, StabilitySelection
-from cbred.data.nb101 import NB101Space
+from cbred.spaces.nb101 import NB101Space
 from cbred.learned.distance import LearnedDistance
 from cbred.pipeline import reduce_space
 from cbred.selection import ClusterSelection, median_rank

@@ -15,8 +15,8 @@ import time
 
 import torch
 
-from cbred.data.nb101 import NB101Space
-from cbred.data.nb201 import NB201Space
+from cbred.spaces.nb101 import NB101Space
+from cbred.spaces.nb201 import NB201Space
 from cbred.learned.distance import DEFAULT_CHECKPOINT, LearnedDistance
 
 

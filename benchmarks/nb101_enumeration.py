@@ -13,8 +13,8 @@ import time
 
 import pandas as pd
 
-from cbred.data.nb101 import MAX_VERTICES
-from cbred.data.nb101_enumeration import N_CELLS, enumerate_space, unlabelled_classes
+from cbred.spaces.nb101 import MAX_VERTICES
+from cbred.spaces.nb101_enumeration import N_CELLS, enumerate_space, unlabelled_classes
 from cbred.paths import reference_data_dir
 
 

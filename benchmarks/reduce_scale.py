@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cbred.clustering import MetricKMeans, MetricSpectral, StabilitySelection
-from cbred.data.nb101 import NB101Space
+from cbred.spaces.nb101 import NB101Space
 from cbred.distances.probabilistic import Hellinger, JensenShannon
 from cbred.pipeline import reduce_space
 from cbred.selection import ClusterSelection, median_rank

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, spearmanr
 
-from cbred.data.benchmark import load_benchmark
-from cbred.data.nb201 import NB201Space
+from cbred.tables import load_benchmark
+from cbred.spaces.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT, reference_file
 from cbred.selection.ranks import signed_ranks
 from cbred.tfstats import STATISTICS, load_table

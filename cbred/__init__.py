@@ -5,8 +5,8 @@ The package follows the pipeline::
     space -> graphs -> distance -> clustering -> cluster scores -> selection -> evaluation
       \\-> networks -> training-free statistics --------/
 
-``cbred.data`` holds the spaces and benchmark tables, ``cbred.graph`` the computational
-graphs every other step reads. The top level exports the one-call API and what a notebook
+``cbred.spaces`` holds the search spaces, ``cbred.tables`` the benchmark and TF tables,
+``cbred.graph`` the computational graphs every other step reads. The top level exports the one-call API and what a notebook
 needs after it (imported on first use, so that ``import cbred`` stays light)::
 
     import cbred

@@ -27,9 +27,10 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from cbred.data.space import SearchSpace
+from cbred.spaces.space import SearchSpace
 from cbred.paths import PROJECT_ROOT, register_config_resolvers
-from cbred.pipeline import Reduction, load_accuracy, load_tf_table, reduce_space
+from cbred.pipeline import Reduction, reduce_space
+from cbred.tables import load_accuracy, load_tf_table
 from cbred.selection import constraints_from_config
 
 #: The configs ``reduce.py`` composes.

@@ -45,10 +45,10 @@ from sklearn.utils import check_random_state
 
 from cbred.cache import atomic_write
 from cbred.clustering.representation import Representation, represent
-from cbred.data.benchmark import DUPLICATE_POLICIES, BenchmarkTableWarning, load_benchmark, read_table
-from cbred.data.space import SearchSpace
-from cbred.evaluation import BASELINES, Evaluation, evaluate
 from cbred.distances.base import Distance
+from cbred.evaluation import BASELINES, Evaluation, evaluate
+from cbred.spaces.space import SearchSpace
+from cbred.tables import align_table
 from cbred.selection import (
     Constraint,
     SubspaceSelector,
@@ -277,29 +277,6 @@ def _json_value(value):
     return value.item() if isinstance(value, np.generic) else str(value)
 
 
-def align_table(
-    table: pd.DataFrame, space: SearchSpace, columns: Sequence[str], name: str = "TF-statistic table"
-) -> pd.DataFrame:
-    """``table`` as one row per architecture of ``space`` (NaN where it has none).
-
-    Ids come from the columns the space's benchmark loader accepts
-    (:meth:`~cbred.data.space.SearchSpace.ids_from_table`: ``arch``; NB101 also ``hash``
-    or ``matrix`` + ``ops``), else from the index; they are validated and canonicalised
-    by :func:`cbred.data.benchmark.load_benchmark`. Text in a column is an error naming
-    it; +-inf is kept (the caller decides).
-    """
-    try:
-        space.ids_from_table(table)
-        frame = table.reset_index(drop=True)
-    except ValueError:  # no id column: the index holds the ids
-        frame = table.rename_axis("arch").reset_index()
-    # rows missing from the table are reported as NaN statistics by the caller
-    aligned = load_benchmark(
-        frame, space, columns=list(columns), name=name, nonfinite="keep", option_prefix="tfstats"
-    )
-    return aligned.reindex(pd.Index(space.ids, name="arch"))
-
-
 def reduce_space(
     space: SearchSpace,
     tf_table: pd.DataFrame,
@@ -503,70 +480,3 @@ def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:
     if not dedup:
         return pd.Series(archs, index=archs, name="unit")
     return space.representatives(archs, among=archs)
-
-
-def load_tf_table(path=None, *, duplicates: str = "error", space: SearchSpace | None = None) -> pd.DataFrame:
-    """The TF-statistic table: the embedded NB201 one (``None``) or any table file.
-
-    Any CSV / parquet / JSON-lines file with architecture ids (``arch`` column, NB101
-    ``hash`` column, or the index) and one column per statistic works, e.g. a user's own
-    statistics.
-
-    Parameters
-    ----------
-    path : path, optional
-    duplicates : {"error", "first", "mean"}
-        Several rows of one id (same spelling): left for :func:`align_table` to report,
-        or merged here (with a warning), as ``benchmark.duplicates`` does for accuracy.
-    space : SearchSpace, optional
-        Identifies rows without an id column (NB101 ``matrix`` + ``ops`` rows, as
-        NAS-Bench-Suite-Zero writes them) so that their duplicates can be merged.
-    """
-    if path is None:
-        from cbred.tfstats import load_table
-
-        table = load_table()
-    else:
-        if not Path(path).exists():  # e.g. experiment=nb101 before its table was computed
-            raise FileNotFoundError(
-                f"TF-statistic table {path} does not exist: compute it with the resumable runner "
-                "(python -m cbred.tfstats.runner; for NB101 --config-name nb101, see "
-                "cbred/resources/nb101_tfstats.md) or give your own with tfstats.path=FILE"
-            )
-        table = read_table(path)
-    if duplicates not in DUPLICATE_POLICIES:
-        raise ValueError(f"tfstats.duplicates={duplicates!r}; choices: {', '.join(DUPLICATE_POLICIES)}")
-    if duplicates == "error":
-        return table
-    id_column = next((c for c in ("arch", "hash") if c in table.columns), None)
-    if id_column is None and space is not None and {"matrix", "ops"} <= set(table.columns):
-        # NAS-Bench-Suite-Zero rows: the id is the hash of the pruned cell
-        table = table.assign(hash=space.ids_from_table(table).to_numpy()).drop(columns=["matrix", "ops"])
-        id_column = "hash"
-    ids = table[id_column] if id_column else pd.Series(table.index, index=table.index)
-    repeated = ids.duplicated(keep=False).to_numpy()
-    if not repeated.any():
-        return table
-    warnings.warn(
-        f"TF-statistic table {path or '(embedded)'}: {ids[repeated].nunique()} architecture(s) have "
-        f"several rows ({int(repeated.sum())} rows); merged by {duplicates!r}",
-        BenchmarkTableWarning,
-        stacklevel=2,
-    )
-    grouped = table.groupby(ids.to_numpy(), sort=False)
-    merged = grouped.first() if duplicates == "first" else grouped.mean(numeric_only=True)
-    merged.index.name = id_column or table.index.name
-    return merged.reset_index() if id_column else merged
-
-
-def load_accuracy(path, space: SearchSpace, metric: str, **options) -> pd.Series:
-    """The ``metric`` column of a benchmark table, per architecture of ``space``.
-
-    ``options`` go to :func:`cbred.data.benchmark.load_benchmark` (``duplicates``,
-    ``nonfinite``: +-inf accuracies are an error naming column and rows unless
-    ``nonfinite="drop"``). Raises ``ValueError`` naming the column and the available ones
-    when it is missing.
-    """
-    options.setdefault("option_prefix", "benchmark")
-    table = load_benchmark(path, space, columns=[metric], **options)
-    return table[metric].astype(float)

@@ -270,7 +270,7 @@ def constraint_removals(constraints: Sequence, space, tf_table: pd.DataFrame) ->
     """
     if not constraints:
         return {}
-    from cbred.pipeline import align_table
+    from cbred.tables import align_table
 
     columns = [c.column for c in constraints if c.table is None]
     aligned = align_table(tf_table, space, columns) if columns else pd.DataFrame(index=pd.Index(space.ids))

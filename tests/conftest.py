@@ -46,14 +46,14 @@ def nb101_zc_jsonl():
 
 @pytest.fixture(scope="session")
 def nb201_space():
-    from cbred.data.nb201 import NB201Space
+    from cbred.spaces.nb201 import NB201Space
 
     return NB201Space()
 
 
 @pytest.fixture(scope="session")
 def nb101_sample(nb101_jsonl):
-    from cbred.data.nb101 import NB101Space
+    from cbred.spaces.nb101 import NB101Space
 
     return NB101Space.from_jsonl(nb101_jsonl)
 
@@ -61,6 +61,6 @@ def nb101_sample(nb101_jsonl):
 @pytest.fixture(scope="session")
 def nb101_enumeration():
     """The whole NB101 space, enumerated once per session (about half a minute)."""
-    from cbred.data.nb101_enumeration import load_or_enumerate
+    from cbred.spaces.nb101_enumeration import load_or_enumerate
 
     return load_or_enumerate()

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cbred.data.nb101 import NB101Space, Spec
-from cbred.data.nb201 import NB201Space
+from cbred.spaces.nb101 import NB101Space, Spec
+from cbred.spaces.nb201 import NB201Space
 from cbred.export import ExportWarning, export_selection, nats_bench_indices
 
 

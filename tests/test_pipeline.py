@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from cbred.clustering import MetricKMeans, MetricSpectral, StabilitySelection
-from cbred.data.nb201 import NB201Space, all_codes
+from cbred.spaces.nb201 import NB201Space, all_codes
 from cbred.distances.probabilistic import Hellinger, JensenShannon
-from cbred.pipeline import ReductionWarning, align_table, reduce_space
+from cbred.pipeline import ReductionWarning, reduce_space
+from cbred.tables import align_table
 from cbred.selection import ClusterUnion, Constraint, NeighbourhoodScore, QuantileFirst, dominance
 
 STATISTICS = ["ntk_cond", "naswot_v1"]
@@ -235,7 +236,7 @@ def test_a_tf_table_of_a_sample_keeps_and_scores_the_unsampled_architectures(spa
 
 
 def test_a_missing_tf_table_says_what_it_is_and_how_to_make_it(tmp_path):
-    from cbred.pipeline import load_tf_table
+    from cbred.tables import load_tf_table
 
     with pytest.raises(FileNotFoundError, match="TF-statistic table .*absent.parquet does not exist.*cbred.tfstats.runner"):
         load_tf_table(tmp_path / "absent.parquet")

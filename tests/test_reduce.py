@@ -11,7 +11,7 @@ from hydra.errors import MissingConfigException
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from cbred.data.nb201 import NB201Space
+from cbred.spaces.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT
 from reduce import run
 

@@ -14,7 +14,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import reduce
-from cbred.data.nb201 import NB201Space
+from cbred.spaces.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT
 from cbred.viz.figures import FigureWarning
 

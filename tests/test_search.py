@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
-from cbred.data.nb201 import NB201Space
+from cbred.spaces.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT
 from search import run
 

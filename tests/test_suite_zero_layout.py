@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cbred.data.nb101 import NB101Space, Spec
-from cbred.pipeline import align_table, load_tf_table
+from cbred.spaces.nb101 import NB101Space, Spec
+from cbred.tables import align_table, load_tf_table
 from tests.conftest import reference
 
 

@@ -64,7 +64,7 @@ def test_tiny_run_writes_checkpoint_fidelity_and_export(tmp_path):
     # the export is what distance=learned reads: same embeddings as the full checkpoint, smaller
     assert export.stat().st_size < (run_dir / "checkpoints" / "best.ckpt").stat().st_size
     assert load_encoder(export).space == "nb201"
-    from cbred.data.nb201 import NB201Space
+    from cbred.spaces.nb201 import NB201Space
 
     graphs = NB201Space().graphs(NB201Space().ids[:64])
     np.testing.assert_array_equal(

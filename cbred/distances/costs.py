@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from cbred.data import nb101, nb201
+from cbred.spaces import nb101, nb201
 
 #: Pairs of operations that are cheaper to substitute than unrelated ones.
 DEFAULT_PAIR_COSTS = (

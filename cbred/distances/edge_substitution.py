@@ -1,12 +1,12 @@
 """Per-edge substitution distance of NAS-Bench-201 cells (a fixed-topology shortcut).
 
 Every NB201 cell has the same six edges; a cell is the tuple of their operations
-(:attr:`cbred.data.nb201.NB201Space.codes`). The distance of two cells is the sum, over
+(:attr:`cbred.spaces.nb201.NB201Space.codes`). The distance of two cells is the sum, over
 the six edges, of the cost of changing the operation of that edge::
 
     d(a, b) = sum_e C[a_e, b_e]
 
-with ``C`` over :data:`cbred.data.nb201.OPS`: 0 for equal operations, ``indel`` between
+with ``C`` over :data:`cbred.spaces.nb201.OPS`: 0 for equal operations, ``indel`` between
 ``none`` (no edge) and an operation, ``substitution`` between two operations, cheaper
 pairs from ``pair_costs`` (the cost model of :mod:`cbred.distances.costs`).
 
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from cbred.data.nb201 import EDGES, NODE_VOCAB, OPS, NB201Space
+from cbred.spaces.nb201 import EDGES, NODE_VOCAB, OPS, NB201Space
 from cbred.distances.base import Distance
 from cbred.distances.costs import DEFAULT_PAIR_COSTS, check_cost, substitution_matrix
 from cbred.graph import GraphBatch

@@ -2,7 +2,7 @@
 
 1. :func:`~cbred.learned.split.split_architectures` holds out whole groups of twins.
 2. Every training *anchor* gets candidates: mutations of ``1..k`` steps (the search
-   space's own mutation operator, :meth:`~cbred.data.space.SearchSpace.mutate`) and random
+   space's own mutation operator, :meth:`~cbred.spaces.space.SearchSpace.mutate`) and random
    training architectures. Validation and test are *fidelity sets*: held-out queries and
    a held-out pool.
 3. :func:`~cbred.distances.pairwise.pair_distances` computes the target distance of every
@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 from torch_geometric.data import Batch
 from tqdm.auto import tqdm
 
-from cbred.data.space import SearchSpace
+from cbred.spaces.space import SearchSpace
 from cbred.distances.base import Distance
 from cbred.distances.pairwise import concat_batches, pair_distances
 from cbred.graph import GraphBatch

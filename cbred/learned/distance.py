@@ -129,8 +129,8 @@ def export_encoder(checkpoint: str | Path, path: str | Path) -> Path:
 
 def _space_of_vocab(vocab: tuple[str, ...]) -> str:
     """Name of the known space with this vocabulary (for error messages)."""
-    from cbred.data.nb101 import NB101Space
-    from cbred.data.nb201 import NB201Space
+    from cbred.spaces.nb101 import NB101Space
+    from cbred.spaces.nb201 import NB201Space
 
     names = {tuple(cls.node_vocab): cls.name for cls in (NB201Space, NB101Space)}
     return names.get(tuple(vocab), "unknown")

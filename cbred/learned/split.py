@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from cbred.data.space import SearchSpace
+from cbred.spaces.space import SearchSpace
 from cbred.graph import GraphBatch
 
 #: Names of the splits, in order.

@@ -48,8 +48,8 @@ def build_network(space_name: str, arch: Any, **config: Any) -> nn.Module:
     space_name : str
         Key of :data:`NETWORKS` (``"nb201"``, ``"nb101"``).
     arch : str or Spec
-        NB201 cell string; NB101 :class:`~cbred.data.nb101.Spec`, or module hash together
-        with ``space=`` (an :class:`~cbred.data.nb101.NB101Space`).
+        NB201 cell string; NB101 :class:`~cbred.spaces.nb101.Spec`, or module hash together
+        with ``space=`` (an :class:`~cbred.spaces.nb101.NB101Space`).
     **config
         ``C``, ``N``, ``num_classes`` and the network's other keyword parameters
         (:class:`~cbred.models.nb201_net.NB201Network`,

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from cbred.data.nb101 import Spec
+from cbred.spaces.nb101 import Spec
 from cbred.models.ops import Classifier, ConvBNReLU, _Reset, check_sizes
 
 #: Module of each NB101 vertex operation, given its channel count.
@@ -118,7 +118,7 @@ class NB101Network(_Reset):
     Parameters
     ----------
     spec : Spec
-        Pruned cell spec (:meth:`cbred.data.nb101.NB101Space.spec`).
+        Pruned cell spec (:meth:`cbred.spaces.nb101.NB101Space.spec`).
     C : int, default=128
         Channels of the stem and of the first stack (doubled by each downsampling).
     N : int, default=3
@@ -144,7 +144,7 @@ class NB101Network(_Reset):
     ) -> None:
         super().__init__()
         if not isinstance(spec, Spec):
-            raise TypeError(f"NB101 network needs a cbred.data.nb101.Spec, got {type(spec).__name__}")
+            raise TypeError(f"NB101 network needs a cbred.spaces.nb101.Spec, got {type(spec).__name__}")
         check_sizes("NB101", C=C, N=N, num_classes=num_classes, stacks=stacks, in_channels=in_channels)
         self.spec = spec
         self.stem = ConvBNReLU(in_channels, C, 3)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 from torch import Tensor, nn
 
-from cbred.data.nb201 import EDGES, N_VERTICES, OPS, parse
+from cbred.spaces.nb201 import EDGES, N_VERTICES, OPS, parse
 from cbred.models.ops import (
     AvgPool3x3,
     Classifier,
@@ -50,7 +50,7 @@ class NB201Cell(_Reset):
     Parameters
     ----------
     codes : sequence of int
-        Operation codes of the six edges, in the order of :data:`cbred.data.nb201.EDGES`.
+        Operation codes of the six edges, in the order of :data:`cbred.spaces.nb201.EDGES`.
     channels : int
         Channels of the input, of every vertex and of the output.
 

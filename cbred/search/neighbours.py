@@ -1,7 +1,7 @@
 """Edit-distance-1 neighbourhoods of architectures, one function per search space.
 
 A neighbour differs from its architecture by one edit of the space's own mutation
-operator (:meth:`cbred.data.space.SearchSpace.mutate`, one step): on NAS-Bench-201 the operation
+operator (:meth:`cbred.spaces.space.SearchSpace.mutate`, one step): on NAS-Bench-201 the operation
 of one edge (6 edges x 4 other operations = 24 neighbours, exactly the support of the
 operator, each equally likely); on NAS-Bench-101 one edge flipped or one interior
 operation changed, pruned as the benchmark prunes, invalid cells (no input-output path,
@@ -28,7 +28,7 @@ NEIGHBOURS: Registry[Callable[..., tuple[str, ...]]] = Registry("neighbourhood")
 @NEIGHBOURS.register("nb201")
 def neighbours_nb201(space, arch: str) -> tuple[str, ...]:
     """The 24 NB201 cells that differ from ``arch`` in the operation of one edge."""
-    from cbred.data.nb201 import OPS, format_cell, parse
+    from cbred.spaces.nb201 import OPS, format_cell, parse
 
     codes = list(parse(arch))
     found = []
@@ -43,7 +43,7 @@ def neighbours_nb201(space, arch: str) -> tuple[str, ...]:
 def neighbours_nb101(space, arch: str) -> tuple[str, ...]:
     """NB101 cells one edge flip or one interior-operation change away from ``arch``.
 
-    ``space`` must know the spec of ``arch`` (:meth:`~cbred.data.nb101.NB101Space.spec`);
+    ``space`` must know the spec of ``arch`` (:meth:`~cbred.spaces.nb101.NB101Space.spec`);
     the neighbours are module hashes, which may lie outside ``space`` when it is a sample.
 
     References
@@ -51,7 +51,7 @@ def neighbours_nb101(space, arch: str) -> tuple[str, ...]:
     C. Ying et al., "NAS-Bench-101: Towards Reproducible Neural Architecture Search",
     ICML 2019 (the edge and operation mutations, the pruning and the module hash).
     """
-    from cbred.data.nb101 import INTERIOR_OPS, Spec
+    from cbred.spaces.nb101 import INTERIOR_OPS, Spec
 
     spec = space.spec(arch)
     n = len(spec.ops)

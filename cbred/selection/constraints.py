@@ -2,7 +2,7 @@
 
 A constraint bounds one column of a table: of the TF-statistic table (``params``,
 ``flops``) or of any other per-architecture table given by path (e.g. HW-NAS-Bench latency
-in ``nb201_hw_cifar10.csv``), read with :func:`cbred.data.benchmark.load_benchmark`.
+in ``nb201_hw_cifar10.csv``), read with :func:`cbred.tables.load_benchmark`.
 Architectures whose value is missing fail the constraint (a warning gives their count).
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cbred.data.benchmark import load_benchmark
-from cbred.data.space import SearchSpace
+from cbred.tables import load_benchmark
+from cbred.spaces.space import SearchSpace
 
 
 class ConstraintWarning(UserWarning):

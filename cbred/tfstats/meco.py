@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from cbred.data.images import ImageBatch
+from cbred.tfstats.images import ImageBatch
 from cbred.tfstats._layers import require_finite, require_input_dependence
 from cbred.tfstats.registry import statistic
 

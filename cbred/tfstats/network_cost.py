@@ -33,8 +33,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from cbred.data.nb201 import OPS, format_cell, parse
-from cbred.data.space import SearchSpace
+from cbred.spaces.nb201 import OPS, format_cell, parse
+from cbred.spaces.space import SearchSpace
 from cbred.models import build_network
 
 #: Shape of one input image of the benchmarks' networks (CIFAR-10).
@@ -139,7 +139,7 @@ def with_benchmark_costs(table: pd.DataFrame, space: SearchSpace) -> pd.DataFram
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: rewrite table files with the benchmark network's ``params``/``flops``."""
-    from cbred.data.nb201 import NB201Space
+    from cbred.spaces.nb201 import NB201Space
     from cbred.tfstats.table import load_table, write_table
 
     parser = argparse.ArgumentParser(description=main.__doc__)

@@ -30,7 +30,7 @@ class Statistic:
     name : str
     fn : callable
         ``fn(network, batch) -> float``: the value for one freshly initialised network and
-        one input batch (:class:`cbred.data.images.ImageBatch`). It must leave the
+        one input batch (:class:`cbred.tfstats.images.ImageBatch`). It must leave the
         network's parameters unchanged (it may switch train/eval mode and run forward
         passes): the runner evaluates all statistics of a repeat on one network.
     higher_is_better : bool

@@ -47,8 +47,8 @@ from torch.utils.data import DataLoader, Dataset
 
 import cbred
 from cbred.cache import config_key, discard, read_verified_parquet, source_digest, write_verified_parquet
-from cbred.data.images import ImageSource
-from cbred.data.space import SearchSpace
+from cbred.tfstats.images import ImageSource
+from cbred.spaces.space import SearchSpace
 from cbred.device import resolve_device
 from cbred.models import build_network
 from cbred.paths import cache_dir

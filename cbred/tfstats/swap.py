@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from cbred.data.images import ImageBatch
+from cbred.tfstats.images import ImageBatch
 from cbred.tfstats._layers import relu_inputs, require_input_dependence
 from cbred.tfstats.registry import statistic
 

@@ -14,7 +14,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from cbred.data.images import ImageBatch
+from cbred.tfstats.images import ImageBatch
 from cbred.tfstats._layers import classifier_input, require_finite
 from cbred.tfstats.registry import statistic
 

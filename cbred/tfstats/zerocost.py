@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from cbred.data.images import ImageBatch
+from cbred.tfstats.images import ImageBatch
 from cbred.tfstats._layers import (
     layer_gradients,
     module_outputs,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cbred.data.space import SearchSpace
+from cbred.spaces.space import SearchSpace
 from cbred.selection import resolve_directions
 from cbred.viz.embedding import MAX_POINTS
 from cbred.viz.figures import save_reduction_figures

@@ -3,7 +3,7 @@ import pytest
 from sklearn.metrics import pairwise_distances
 
 from cbred.clustering.representation import Representation, represent
-from cbred.data.nb201 import NB201Space
+from cbred.spaces.nb201 import NB201Space
 
 
 class CountsDistance:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cbred.data.nb201 import OPS, format_cell
+from cbred.spaces.nb201 import OPS, format_cell
 from cbred.distances import EdgeSubstitutionDistance, GraphEditDistance
 
 from .conftest import batch, chain

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from cbred.data.nb101 import NB101Space
+from cbred.spaces.nb101 import NB101Space
 from cbred.distances import GraphEditDistance
 from cbred.learned.datamodule import GraphPairDataModule
 from cbred.learned.featurizer import GraphFeaturizer

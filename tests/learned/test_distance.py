@@ -8,7 +8,7 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
 from cbred.clustering.representation import represent
-from cbred.data.nb101 import module_hash
+from cbred.spaces.nb101 import module_hash
 from cbred.learned.distance import DEFAULT_CHECKPOINT, LearnedDistance, load_encoder
 from cbred.paths import PROJECT_ROOT
 

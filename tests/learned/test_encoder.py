@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from cbred.data.nb101 import NODE_VOCAB as NB101_VOCAB
+from cbred.spaces.nb101 import NODE_VOCAB as NB101_VOCAB
 from cbred.learned.featurizer import GraphFeaturizer
 from cbred.graph import CompGraph, GraphBatch
 from cbred.learned.encoder import DirectedGINConv, GraphEncoder

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 import torch
 
-from cbred.data.nb101 import Spec
+from cbred.spaces.nb101 import Spec
 from cbred.models import build_network
 from cbred.models.nb101_net import NB101Cell, NB101Network, vertex_channels
 from tests.conftest import reference

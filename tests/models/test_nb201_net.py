@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 import torch
 
-from cbred.data.nb201 import format_cell
+from cbred.spaces.nb201 import format_cell
 from cbred.models import build_network
 from cbred.models.nb201_net import NB201Cell, NB201Network
 from tests.conftest import reference

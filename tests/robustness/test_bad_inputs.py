@@ -122,7 +122,7 @@ def _call(target, *args):
 
 
 def _nb101_table_with_op(op):
-    from cbred.data.nb101 import NB101Space
+    from cbred.spaces.nb101 import NB101Space
 
     return NB101Space(pd.DataFrame({"n_vertices": [3], "edges": [7], "ops": [f"input,{op},output"]},
                                    index=pd.Index(["a" * 32], name="hash")))
@@ -137,8 +137,8 @@ def _runner(override):
 
 
 def _api_cases():
-    from cbred.data.nb101 import Spec
-    from cbred.data.nb201 import NB201Space, format_cell, isomorphism_class
+    from cbred.spaces.nb101 import Spec
+    from cbred.spaces.nb201 import NB201Space, format_cell, isomorphism_class
     from cbred.evaluation import check_budgets
 
     return [

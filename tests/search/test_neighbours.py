@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cbred.data.nb201 import parse
+from cbred.spaces.nb201 import parse
 from cbred.search import NEIGHBOURS
 
 

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from cbred.data.images import ImageBatch
+from cbred.tfstats.images import ImageBatch
 
 
 def mlp(seed=0, hidden=6, classes=3):

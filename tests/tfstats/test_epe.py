@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from cbred.data.images import ImageBatch
+from cbred.tfstats.images import ImageBatch
 from cbred.tfstats import epe
 from tests.tfstats._tiny import batch_of, mlp, permuted
 

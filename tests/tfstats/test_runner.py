@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 import cbred.tfstats.runner as runner
-from cbred.data.images import GaussianImages
-from cbred.data.nb201 import NB201Space
+from cbred.tfstats.images import GaussianImages
+from cbred.spaces.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT
 from cbred.tfstats import UnknownNameError
 from cbred.tfstats.runner import Probe, compute_table, read_cache
@@ -121,12 +121,12 @@ defaults:
   - _self_
   - override hydra/job_logging: none
   - override hydra/hydra_logging: none
-space: {_target_: cbred.data.nb201.NB201Space}
+space: {_target_: cbred.spaces.nb201.NB201Space}
 statistics: [naswot_v2, snip, params]
 probe:
   _target_: cbred.tfstats.runner.Probe
   network: {C: 2, N: 1}
-  inputs: {_target_: cbred.data.images.GaussianImages, resolution: 8}
+  inputs: {_target_: cbred.tfstats.images.GaussianImages, resolution: 8}
   batch_size: 4
 probes: {}
 repeats: 1

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cbred.data.images import ImageBatch
+from cbred.tfstats.images import ImageBatch
 from cbred.models import build_network
 from cbred.tfstats import STATISTICS, cost, naswot, saliency, tenas
 
@@ -139,7 +139,7 @@ INPUT_FREE = {"params", "flops", "l2_norm", "snip", "grad_norm", "naswot_v2"}
 
 @pytest.mark.slow
 def test_degenerate_cells_give_nan_and_the_reason_through_the_runner(nb201_space):
-    from cbred.data.images import GaussianImages
+    from cbred.tfstats.images import GaussianImages
     from cbred.tfstats.runner import Probe, evaluate, make_plan
 
     probe = Probe({"C": 2, "N": 1}, GaussianImages(resolution=8), batch_size=4)
@@ -154,7 +154,7 @@ def test_degenerate_cells_give_nan_and_the_reason_through_the_runner(nb201_space
 
 
 def test_every_statistic_runs_on_a_tiny_nb101_network():
-    from cbred.data.nb101 import Spec
+    from cbred.spaces.nb101 import Spec
 
     spec = Spec.from_raw(
         np.array([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]]),

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from cbred.data.images import ImageBatch
+from cbred.tfstats.images import ImageBatch
 from cbred.tfstats import swap
 from tests.tfstats._tiny import batch_of, mlp, permuted
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cbred.data.benchmark import BenchmarkTableWarning
-from cbred.pipeline import align_table, load_accuracy, load_tf_table
+from cbred.tables import BenchmarkTableWarning
+from cbred.tables import align_table, load_accuracy, load_tf_table
 
 A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 B = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"

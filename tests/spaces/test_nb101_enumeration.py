@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from cbred.data.nb101 import Spec, decode_matrix
-from cbred.data.nb101_enumeration import (
+from cbred.spaces.nb101 import Spec, decode_matrix
+from cbred.spaces.nb101_enumeration import (
     burnside_count,
     enumerate_space,
     full_dags,
@@ -37,7 +37,7 @@ def test_small_enumeration_is_brute_force_exact():
     # brute force for n <= 5: hash every labelled full DAG and count distinct hashes
     import itertools
 
-    from cbred.data.nb101 import INTERIOR_OPS
+    from cbred.spaces.nb101 import INTERIOR_OPS
 
     hashes = set()
     for n in range(2, 6):

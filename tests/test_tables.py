@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cbred.data.benchmark import BenchmarkTableWarning, load_benchmark, read_table
+from cbred.tables import BenchmarkTableWarning, load_benchmark, read_table
 
 A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 B = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
@@ -68,7 +68,7 @@ def test_real_nb201_tables(nb201_csv, nb201_space):
 def test_real_nb101_tables(nb101_jsonl, nb101_zc_jsonl, nb101_sample):
     t = load_benchmark(nb101_jsonl, nb101_sample, columns=["val_acc_108", "params"])
     assert len(t) == 1000 and t["params"].min() > 0
-    from cbred.data.nb101 import NB101Space
+    from cbred.spaces.nb101 import NB101Space
 
     zc_space = NB101Space.from_jsonl(nb101_zc_jsonl)
     with pytest.raises(ValueError, match="several rows"):
@@ -125,7 +125,7 @@ def test_duplicate_hints_are_valid_hydra_overrides(nb201_space):
 def test_an_nb101_accuracy_table_keyed_by_hash(nb101_sample, tmp_path):
     from tests.conftest import reference
 
-    from cbred.pipeline import load_accuracy
+    from cbred.tables import load_accuracy
 
     table = pd.read_csv(reference("nb101_20k.csv"))
     known = table[table["hash"].isin(nb101_sample.ids)]

@@ -33,7 +33,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from cbred.cache import write_parquet
-from cbred.data.nb101 import HASH_LABEL, INTERIOR_OPS, MAX_EDGES, MAX_VERTICES, _refine
+from cbred.spaces.nb101 import HASH_LABEL, INTERIOR_OPS, MAX_EDGES, MAX_VERTICES, _refine
 from cbred.graph import INPUT, OUTPUT
 from cbred.paths import cache_dir
 
@@ -48,7 +48,7 @@ def full_dags(n: int, max_edges: int = MAX_EDGES) -> tuple[np.ndarray, np.ndarra
     Returns
     -------
     masks : array of int64, shape (M,)
-        Upper-triangle bit masks (:func:`cbred.data.nb101.encode_matrix` convention).
+        Upper-triangle bit masks (:func:`cbred.spaces.nb101.encode_matrix` convention).
     matrices : array of bool, shape (M, n, n)
     """
     rows, cols = np.triu_indices(n, k=1)
@@ -114,7 +114,7 @@ def labelling_orbits(n: int, automorphisms: np.ndarray) -> np.ndarray:
 
 def _hash_class(task: tuple[int, int, np.ndarray]) -> list[tuple[str, int, int, str]]:
     n, mask, automorphisms = task
-    from cbred.data.nb101 import decode_matrix
+    from cbred.spaces.nb101 import decode_matrix
 
     matrix = decode_matrix(n, mask)
     in_degree = matrix.sum(axis=0).tolist()
@@ -175,7 +175,7 @@ def load_or_enumerate(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cbred.data.nb101")
+    parser = argparse.ArgumentParser(prog="python -m cbred.spaces.nb101")
     sub = parser.add_subparsers(dest="command", required=True)
     enum = sub.add_parser("enumerate", help="write every unique NB101 cell to a parquet table")
     enum.add_argument("--out", type=Path, default=None, help=f"default: {default_path()}")

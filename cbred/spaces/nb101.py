@@ -5,8 +5,8 @@ vertex: ``input`` first, ``output`` last, interior vertices from :data:`INTERIOR
 Architectures are identified by the benchmark's module hash, an isomorphism-invariant
 fingerprint of the pruned spec.
 
-Run ``python -m cbred.data.nb101 enumerate --out PATH`` to write the whole space
-(423,624 cells) as a table; see :mod:`cbred.data.nb101_enumeration`.
+Run ``python -m cbred.spaces.nb101 enumerate --out PATH`` to write the whole space
+(423,624 cells) as a table; see :mod:`cbred.spaces.nb101_enumeration`.
 
 References
 ----------
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cbred.data.space import SearchSpace, check_nonempty
+from cbred.spaces.space import SearchSpace, check_nonempty
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, GraphBatch, on_path_mask
 
 INTERIOR_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
@@ -247,9 +247,9 @@ class NB101Space(SearchSpace):
         """The whole space (423,624 cells), from the enumeration table.
 
         The table is read from ``path`` (default: the cache directory) and written by
-        :func:`cbred.data.nb101_enumeration.enumerate_space` first if it is absent.
+        :func:`cbred.spaces.nb101_enumeration.enumerate_space` first if it is absent.
         """
-        from cbred.data.nb101_enumeration import load_or_enumerate
+        from cbred.spaces.nb101_enumeration import load_or_enumerate
 
         return cls(load_or_enumerate(path))
 
@@ -390,6 +390,6 @@ def graphs_from_table(table: pd.DataFrame, ids: Sequence[str] | None = None) -> 
 
 
 if __name__ == "__main__":
-    from cbred.data.nb101_enumeration import main
+    from cbred.spaces.nb101_enumeration import main
 
     sys.exit(main())

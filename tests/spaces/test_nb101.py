@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cbred.data.nb101 import NB101Space, Spec, decode_matrix, encode_matrix
+from cbred.spaces.nb101 import NB101Space, Spec, decode_matrix, encode_matrix
 
 OPS = ["input", "conv3x3-bn-relu", "maxpool3x3", "output"]
 CHAIN = np.eye(4, k=1, dtype=int)
@@ -103,7 +103,7 @@ def test_enumeration_finds_every_cell(nb101_enumeration, nb101_jsonl):
 def test_ragged_matrices_and_unknown_operations_are_named_at_once():
     import pandas as pd
 
-    from cbred.data.nb101 import NB101Space, Spec
+    from cbred.spaces.nb101 import NB101Space, Spec
 
     with pytest.raises(ValueError, match="square 0/1 matrix \\(rows of equal length"):
         Spec.from_raw([[0, 1, 0], [0, 0], [0, 0, 0]], ["input", "conv3x3-bn-relu", "output"])
@@ -127,6 +127,6 @@ def test_the_enumeration_command_runs_without_the_runpy_warning():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", "cbred.data.nb101", "--help"],
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", "cbred.spaces.nb101", "--help"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "enumerate" in done.stdout, done.stderr[-500:]

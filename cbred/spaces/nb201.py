@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from cbred.data.space import SearchSpace, check_nonempty
+from cbred.spaces.space import SearchSpace, check_nonempty
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, GraphBatch
 
 #: Edge operations, in code order.

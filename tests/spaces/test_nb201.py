@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cbred.data.nb201 import (
+from cbred.spaces.nb201 import (
     EDGES,
     NB201Space,
     all_codes,
@@ -115,7 +115,7 @@ def test_subset_graphs_and_unknown_ids(nb201_space):
 
 @pytest.mark.parametrize("codes", [[0, 0, 0, 0, 0, -1], [0, 0, 0, 0, 0, 5], [0, 0, 0, 0, 0, 1.5], [0, 0, 0, 0, 0, True]])
 def test_format_cell_rejects_codes_outside_the_operations(codes):
-    from cbred.data.nb201 import format_cell
+    from cbred.spaces.nb201 import format_cell
 
     with pytest.raises(ValueError, match=f"NB201 code {codes[-1]!r} at edge 5 is not an operation code 0..4"):
         format_cell(codes)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from cbred.data.images import CIFAR10_MEAN, Cifar10Directory, GaussianImages, ImageBatch, NpzImages
+from cbred.tfstats.images import CIFAR10_MEAN, Cifar10Directory, GaussianImages, ImageBatch, NpzImages
 from tests.conftest import reference
 
 
