@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from cbred.paths import reference_data_dir
@@ -64,3 +66,22 @@ def nb101_enumeration():
     from cbred.spaces.nb101_enumeration import load_or_enumerate
 
     return load_or_enumerate()
+
+
+@pytest.fixture(scope="session")
+def tf_path(tmp_path_factory):
+    """A synthetic TF table of all NB201 cells (the real one is cbred/resources/nb201_tfstats.parquet)."""
+    from cbred.spaces.nb201 import NB201Space
+
+    space = NB201Space()
+    rng = np.random.default_rng(0)
+    convs = np.isin(space.codes, [2, 3]).sum(axis=1)
+    table = pd.DataFrame(
+        {"ntk_cond": np.exp(-convs + rng.normal(0, 1, len(convs))), "linear_regions": convs + rng.normal(0, 1, len(convs)),
+         "naswot_v1": convs + rng.normal(0, 1, len(convs)), "naswot_v2": convs + rng.normal(0, 2, len(convs)),
+         "params": 0.1 * convs},
+        index=pd.Index(space.ids, name="arch"),
+    )
+    path = tmp_path_factory.mktemp("tfstats") / "tf.parquet"
+    table.to_parquet(path)
+    return path

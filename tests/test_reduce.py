@@ -3,7 +3,6 @@
 import json
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
@@ -11,7 +10,6 @@ from hydra.errors import MissingConfigException
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from cbred.spaces.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT
 from reduce import run
 
@@ -20,23 +18,6 @@ CONTRACT = ["n_archs", "n_clusters", "selected_cluster", "selected_size", "stabi
 EVALUATION_CONTRACT = ["full/acc_mean", "selected/acc_mean", "selected/acc_std", "full/best_of_10",
                        "selected/best_of_10", "quantiled/best_of_10", "random/best_of_10",
                        "selected/top1pct_recall", "cluster_rank_tau"]
-
-
-@pytest.fixture(scope="module")
-def tf_path(tmp_path_factory):
-    """A synthetic TF table of all NB201 cells (the real one is cbred/resources/nb201_tfstats.parquet)."""
-    space = NB201Space()
-    rng = np.random.default_rng(0)
-    convs = np.isin(space.codes, [2, 3]).sum(axis=1)
-    table = pd.DataFrame(
-        {"ntk_cond": np.exp(-convs + rng.normal(0, 1, len(convs))), "linear_regions": convs + rng.normal(0, 1, len(convs)),
-         "naswot_v1": convs + rng.normal(0, 1, len(convs)), "naswot_v2": convs + rng.normal(0, 2, len(convs)),
-         "params": 0.1 * convs},
-        index=pd.Index(space.ids, name="arch"),
-    )
-    path = tmp_path_factory.mktemp("tfstats") / "tf.parquet"
-    table.to_parquet(path)
-    return path
 
 
 def _compose(tf_path, tmp_path, *overrides, hydra_config=False):

@@ -8,31 +8,14 @@ import logging
 import subprocess
 import sys
 
-import numpy as np
-import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
 import reduce
-from cbred.spaces.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT
 from cbred.viz.figures import FigureWarning
 
 CONFIGS = str(PROJECT_ROOT / "configs")
-
-
-@pytest.fixture(scope="module")
-def tf_path(tmp_path_factory):
-    space = NB201Space()
-    rng = np.random.default_rng(0)
-    convs = np.isin(space.codes, [2, 3]).sum(axis=1)
-    table = pd.DataFrame(
-        {"ntk_cond": np.exp(-convs + rng.normal(0, 1, len(convs))), "linear_regions": convs + rng.normal(0, 1, len(convs)),
-         "naswot_v1": convs + rng.normal(0, 1, len(convs)), "naswot_v2": convs + rng.normal(0, 2, len(convs))},
-        index=pd.Index(space.ids, name="arch"))
-    path = tmp_path_factory.mktemp("tfstats") / "tf.parquet"
-    table.to_parquet(path)
-    return path
 
 
 def _compose(tf_path, tmp_path, *overrides):
