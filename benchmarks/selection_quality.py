@@ -11,6 +11,7 @@ random baseline), with the spread. Nothing but the evaluation reads accuracy.
     python benchmarks/selection_quality.py --procedures neighbourhood/edge --seeds 0
     python benchmarks/selection_quality.py --out results/quality    # table, CSV and figures
     python benchmarks/selection_quality.py --table results/quality/quality.csv --out results/quality  # re-plot
+    python benchmarks/selection_quality.py --procedures neighbourhood/edge -- tfstats=best_cifar10
 
 Procedures whose order of the units does not depend on the budget are fitted once per seed
 and cut at every budget (``Reduction.order``); C+Q compositions are rerun per budget.
@@ -82,10 +83,10 @@ def evaluate_budgets(reduction, accuracy: pd.Series, budgets, seed: int) -> list
     return rows
 
 
-def run(procedures, budgets, seeds, benchmark: str) -> pd.DataFrame:
+def run(procedures, budgets, seeds, benchmark: str, overrides=()) -> pd.DataFrame:
     rows = []
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-        common = [f"benchmark={benchmark}", "output_dir=unused", "logger=none", "plots.enabled=false"]
+        common = [f"benchmark={benchmark}", "output_dir=unused", "logger=none", "plots.enabled=false", *overrides]
         space, accuracy = load_inputs(compose("reduce", overrides=common))
         for name in procedures:
             overrides = PROCEDURES[name]
@@ -188,10 +189,12 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--benchmark", default="nb201_cifar10", help="benchmark config (accuracy table)")
     parser.add_argument("--out", type=Path, default=None, help="directory of quality.csv, quality.md and figures")
+    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. tfstats=best_cifar10")
     parser.add_argument("--table", type=Path, default=None,
                         help="summarise and plot a quality.csv of an earlier run instead of running")
     args = parser.parse_args(argv)
-    table = pd.read_csv(args.table) if args.table else run(args.procedures, args.budgets, args.seeds, args.benchmark)
+    table = pd.read_csv(args.table) if args.table else run(args.procedures, args.budgets, args.seeds, args.benchmark,
+                                                                       args.overrides)
     summary = summarise(table)
     text = markdown(summary)
     print(text)
