@@ -96,7 +96,8 @@ def run(cfg: DictConfig) -> dict:
     """Run C-BRED, write the run directory's files and figures, log them; return the metrics."""
     check_budgets(cfg.budgets)  # before any work
     space, accuracy = load_inputs(cfg)
-    reduction = reduce_from_config(cfg, space, accuracy)
+    tf_table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)  # read once
+    reduction = reduce_from_config(cfg, space, accuracy, tf_table=tf_table)
     output_dir = Path(cfg.output_dir)
     files = reduction.write(output_dir)
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
@@ -104,7 +105,6 @@ def run(cfg: DictConfig) -> dict:
     figures = write_figures(cfg, reduction, space, accuracy)
     metrics = reduction.metrics()
     constraints = constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True))
-    tf_table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space) if constraints else None
     removals = constraint_removals(constraints, space, tf_table) if constraints else {}
     graphs = space.graphs(list(reduction.archs))
     op_counts = pd.DataFrame(graphs.op_counts(), index=pd.Index(graphs.ids), columns=graphs.vocab)

@@ -24,7 +24,9 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from cbred.cache import atomic_write
+from cbred.api import load_inputs, reduce_from_config
+from cbred.cache import atomic_write, json_safe
+from cbred.paths import register_config_resolvers
 from cbred.tables import load_accuracy
 from cbred.search import QueryLog, SearchDomain, TabularEvaluator
 from cbred.search.analysis import target_thresholds
@@ -32,7 +34,8 @@ from cbred.search.experiment import compare_subsets, repeat_search
 from cbred.search.plot import plot_anytime
 from cbred.search.subsets import SUBSET_NAMES, random_subset, subset_size, subsets_from_reduction, subsets_from_run_dir
 from cbred.tracking import start_tracking
-from reduce import load_inputs, reduce_from_config
+
+register_config_resolvers()  # `${reference_file:...}` in configs
 
 log = logging.getLogger("search")
 
@@ -68,10 +71,6 @@ def load_subsets(cfg: DictConfig, space, accuracy: pd.Series) -> dict[str, pd.In
         if len(chosen[name]) == 0:
             raise ValueError(f"sub-space {name!r} has no architecture with accuracy")
     return chosen
-
-
-def _strict(value):
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def run(cfg: DictConfig) -> dict:
@@ -113,7 +112,7 @@ def run(cfg: DictConfig) -> dict:
            for name in subsets for target, value in thresholds.items()},
         **metrics,
     }
-    strict = {key: _strict(value) for key, value in metrics.items()}
+    strict = json_safe(metrics)
 
     columns = ["subset", "strategy", "run", "query", "arch", "accuracy", "best_so_far"]
     if cost is not None:

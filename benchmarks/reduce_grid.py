@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -27,9 +26,10 @@ from pathlib import Path
 import pandas as pd
 from hydra import compose, initialize_config_dir
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from reduce import load_inputs, reduce_from_config  # noqa: E402  (the entry point's composition)
+from cbred.api import load_inputs, reduce_from_config  # noqa: E402
+from cbred.paths import register_config_resolvers  # noqa: E402
 
+register_config_resolvers()  # ${reference_file:...} in the configs
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 FACTORS = ("distance", "clustering", "selection", "variant", "constraints")
 COLUMNS = {

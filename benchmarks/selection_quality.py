@@ -23,7 +23,6 @@ per procedure, Quantiled dashed).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -32,12 +31,14 @@ import numpy as np
 import pandas as pd
 from hydra import compose, initialize_config_dir
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from reduce import load_inputs, reduce_from_config  # noqa: E402  (the entry point's composition)
+from cbred.api import load_inputs, reduce_from_config  # noqa: E402
+from cbred.paths import register_config_resolvers  # noqa: E402
 
 from cbred.evaluation import evaluate  # noqa: E402
+from cbred.pipeline import quantiled  # noqa: E402
 from cbred.selection import budget_cells, fill_budget  # noqa: E402
 
+register_config_resolvers()  # ${reference_file:...} in the configs
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 BUDGETS = (0.005, 0.01, 0.02, 0.05, 0.1)
 EDGE = ["distance=transformation_edge"]
@@ -63,7 +64,6 @@ SUBSETS = ("selected", "quantiled", "random", "full")
 def evaluate_budgets(reduction, accuracy: pd.Series, budgets, seed: int) -> list[dict]:
     """Rows (budget, subset, metrics) of one fitted reduction cut at every budget."""
     archs = reduction.archs
-    ranked = reduction.tf_rank.sort_values(ascending=False, kind="stable").index
     no_clusters = pd.Series(-1, index=archs)
     rows = []
     for budget in budgets:
@@ -72,7 +72,7 @@ def evaluate_budgets(reduction, accuracy: pd.Series, budgets, seed: int) -> list
         subsets = {
             "full": archs,
             "selected": fill_budget(reduction.order, reduction.units, n),
-            "quantiled": ranked[:n],
+            "quantiled": quantiled(reduction.tf_rank, n),
             "random": archs[np.sort(rng.choice(len(archs), n, replace=False))],
         }
         summary = evaluate(accuracy.reindex(archs), subsets, no_clusters, pd.Series(dtype=float),

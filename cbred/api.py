@@ -95,11 +95,17 @@ def load_inputs(cfg: DictConfig) -> tuple[SearchSpace, pd.Series | None]:
     return space, accuracy
 
 
-def reduce_from_config(cfg: DictConfig, space: SearchSpace, accuracy: pd.Series | None = None) -> Reduction:
-    """Build every object from ``cfg`` and run C-BRED (with the evaluation if ``accuracy``)."""
+def reduce_from_config(cfg: DictConfig, space: SearchSpace, accuracy: pd.Series | None = None, *,
+                       tf_table: pd.DataFrame | None = None) -> Reduction:
+    """Build every object from ``cfg`` and run C-BRED (with the evaluation if ``accuracy``).
+
+    ``tf_table``: the TF-statistic table when the caller has read it already (else read here).
+    """
+    if tf_table is None:
+        tf_table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)
     return reduce_space(
         space,
-        load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space),
+        tf_table,
         instantiate(cfg.distance),
         instantiate(cfg.selection.procedure),
         budget=cfg.selection.budget,

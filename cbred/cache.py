@@ -20,6 +20,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import uuid
 import warnings
@@ -254,3 +255,17 @@ def read_verified_parquet(path: str | os.PathLike) -> tuple[pd.DataFrame, dict] 
         discard(path, problem)
         return None
     return frame, header["key"]
+
+
+def json_safe(value):
+    """``value`` as strict JSON can hold it: non-finite floats become null, numpy scalars
+    Python ones, mappings and sequences recursively, anything else its string."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)

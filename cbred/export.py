@@ -21,7 +21,6 @@ Usage::
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -30,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cbred.cache import atomic_write
+from cbred.cache import json_safe, atomic_write
 
 MANIFEST = "manifest.json"
 
@@ -116,18 +115,6 @@ def selected_records(reduction, space, *, order_table=None) -> tuple[str, pd.Dat
     return EXPORTERS[space.name](reduction, space, order_table)
 
 
-def _json_safe(value):
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
-
-
 def manifest(reduction, files: Mapping[str, str], config=None) -> dict:
     """The JSON manifest of a run: what was reduced, how, to what, and where it was written."""
     from cbred import __version__
@@ -140,7 +127,7 @@ def manifest(reduction, files: Mapping[str, str], config=None) -> dict:
             config = OmegaConf.to_container(config, resolve=True)
         except (OmegaConfBaseException, ValueError):  # ${hydra:...} outside a Hydra app
             config = OmegaConf.to_container(config, resolve=False)
-    return _json_safe({
+    return json_safe({
         "cbred_version": __version__,
         "space": reduction.space,
         "procedure": reduction.procedure,

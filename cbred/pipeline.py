@@ -31,7 +31,6 @@ Points
 from __future__ import annotations
 
 import json
-import math
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -43,7 +42,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from cbred.cache import atomic_write
+from cbred.cache import atomic_write, json_safe
 from cbred.clustering.representation import Representation, represent
 from cbred.distances.base import Distance
 from cbred.evaluation import BASELINES, Evaluation, evaluate
@@ -258,9 +257,8 @@ class Reduction:
             "selected": directory / "selected.csv",
             "metrics": directory / "metrics.json",
         }
-        metrics = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in self.metrics().items()}
         # NaN / inf -> null: strict JSON, checked before anything is written
-        text = json.dumps(metrics, indent=2, default=_json_value, allow_nan=False)
+        text = json.dumps(json_safe(self.metrics()), indent=2, allow_nan=False)
         atomic_write(files["clusters"], lambda tmp: clusters.to_csv(tmp))
         atomic_write(files["selected"], lambda tmp: clusters[clusters["selected"]].drop(columns="selected").to_csv(tmp))
         atomic_write(files["metrics"], lambda tmp: tmp.write_text(text + "\n"))
@@ -271,10 +269,6 @@ def _finite_mean(values: pd.Series) -> float:
     """Mean of the finite values (units a procedure left unscored carry -inf)."""
     values = values[np.isfinite(values.to_numpy(dtype=np.float64))]
     return float(values.mean()) if len(values) else float("nan")
-
-
-def _json_value(value):
-    return value.item() if isinstance(value, np.generic) else str(value)
 
 
 def reduce_space(
@@ -358,10 +352,9 @@ def reduce_space(
     directions = resolve_directions(list(statistics), directions)
     needed = list(statistics) + [c.column for c in constraints if c.table is None and c.column not in statistics]
     tf_all = align_table(tf_table, space, needed)
-    archs, excluded = _candidates(space, tf_all, constraints, list(statistics), partial_tf)
+    tf, excluded = _candidates(space, tf_all, constraints, list(statistics), partial_tf)
+    archs = tf.index
     n_cells = budget_cells(budget, len(archs))
-    tf = tf_all.loc[archs, list(statistics)]
-    tf = tf.mask(np.isinf(tf.to_numpy(dtype=np.float64)))
     units = _units(space, archs, dedup)
     ranks = signed_ranks(tf.groupby(units, sort=False).mean(), directions)
     if aggregate is not None:  # the procedures see the rank of the aggregate score alone
@@ -375,19 +368,16 @@ def reduce_space(
     selector = clone(selection).set_params(metric=rep.metric)
     cells_per_unit = units.value_counts().reindex(unit_ids).to_numpy()
     selector.fit(rep.X, ranks, sample_weight=cells_per_unit, budget=n_cells)
-    selected = fill_budget(unit_ids[selector.order_], units, n_cells)
+    order = unit_ids[selector.order_]
+    selected = fill_budget(order, units, n_cells)
     lap("selection")
 
     unit_rank = aggregate_rank(ranks)
     tf_rank = units.map(unit_rank).rename("tf_rank")
-    measured = int(tf_rank.notna().sum())
-    # Quantiled keeps the budget's share of the architectures with statistics: all of them
-    # with a full table, the same fraction of the sample with a partial one
-    n_quantiled = n_cells if measured == len(archs) else max(1, round(n_cells / len(archs) * measured))
     subsets = {
         "full": archs,
         "selected": selected,
-        "quantiled": tf_rank.sort_values(ascending=False, kind="stable").index[:n_quantiled],
+        "quantiled": quantiled(tf_rank, n_cells),
         "random": archs[np.sort(rng.choice(len(archs), n_cells, replace=False))],
     }
     labels = units.map(pd.Series(selector.labels_, index=unit_ids)).rename("cluster")
@@ -398,16 +388,16 @@ def reduce_space(
         procedure=describe(selector),
         budget=budget,
         selection_score=units.map(pd.Series(selector.scores_, index=unit_ids)).rename("selection_score"),
-        order=unit_ids[selector.order_],
+        order=order,
         cluster_scores=selector.cluster_scores_,
         tf=tf,
         tf_rank=tf_rank,
         stability=selector.criterion_,
         best_params=dict(selector.params_),
-        stability_score=float(getattr(selector, "stability_score_", float("nan"))),
+        stability_score=float(selector.stability_score_),
         representation=rep,
         embedding=selector.embedding_,
-        n_points=len(rep.distinct()[0]),
+        n_points=int(rep.point_of_row().max()) + 1,
         subsets=subsets,
         timings=timings,
         excluded=excluded,
@@ -417,6 +407,17 @@ def reduce_space(
         reduction.evaluation = evaluate(accuracy.reindex(archs), subsets, labels, scores, budgets=budgets)
         lap("evaluation")
     return reduction
+
+
+def quantiled(tf_rank: pd.Series, n_cells: int) -> pd.Index:
+    """Quantiled: the best architectures by aggregate TF rank, the budget's share of those measured.
+
+    With a full table that is ``n_cells`` of them; with a table of a sample, the same
+    fraction of the measured architectures as ``n_cells`` is of all of them.
+    """
+    measured = int(tf_rank.notna().sum())
+    n = n_cells if measured == len(tf_rank) else max(1, round(n_cells / len(tf_rank) * measured))
+    return tf_rank.sort_values(ascending=False, kind="stable").index[:n]
 
 
 def describe(selector: SubspaceSelector) -> str:
@@ -429,8 +430,9 @@ def describe(selector: SubspaceSelector) -> str:
 def _candidates(
     space: SearchSpace, tf_all: pd.DataFrame, constraints: Sequence[Constraint], statistics: list[str],
     partial: bool = False,
-) -> tuple[pd.Index, dict[str, int]]:
-    """Architectures that satisfy the constraints and have every statistic; counts of the others.
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The statistics of the architectures that satisfy the constraints and have every
+    statistic (+-inf as NaN), one row each; counts of the others.
 
     +-inf counts as NaN. With ``partial``, architectures without any statistic (not in the
     sample the TF table covers) stay in, unscored; those with some statistics but not all
@@ -472,7 +474,7 @@ def _candidates(
     counts = {"constraints": int((~keep).sum()), "nan_statistics": int(nan.sum())}
     if partial:
         counts["unsampled"] = int((keep & unsampled).sum())
-    return archs, counts
+    return values.loc[archs], counts
 
 
 def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:

@@ -235,9 +235,9 @@ def align_table(
     by :func:`cbred.tables.load_benchmark`. Text in a column is an error naming
     it; +-inf is kept (the caller decides).
     """
-    try:
-        space.ids_from_table(table)
-        frame = table.reset_index(drop=True)
+    try:  # derived once (NB101 matrix + ops rows are pruned and hashed): the loader reads `arch`
+        ids = space.ids_from_table(table)
+        frame = table.reset_index(drop=True).assign(arch=ids.to_numpy())
     except ValueError:  # no id column: the index holds the ids
         frame = table.rename_axis("arch").reset_index()
     # rows missing from the table are reported as NaN statistics by the caller
@@ -285,20 +285,10 @@ def load_tf_table(path=None, *, duplicates: str = "error", space: SearchSpace | 
         # NAS-Bench-Suite-Zero rows: the id is the hash of the pruned cell
         table = table.assign(hash=space.ids_from_table(table).to_numpy()).drop(columns=["matrix", "ops"])
         id_column = "hash"
-    ids = table[id_column] if id_column else pd.Series(table.index, index=table.index)
-    repeated = ids.duplicated(keep=False).to_numpy()
-    if not repeated.any():
-        return table
-    warnings.warn(
-        f"TF-statistic table {path or '(embedded)'}: {ids[repeated].nunique()} architecture(s) have "
-        f"several rows ({int(repeated.sum())} rows); merged by {duplicates!r}",
-        BenchmarkTableWarning,
-        stacklevel=2,
-    )
-    grouped = table.groupby(ids.to_numpy(), sort=False)
-    merged = grouped.first() if duplicates == "first" else grouped.mean(numeric_only=True)
-    merged.index.name = id_column or table.index.name
-    return merged.reset_index() if id_column else merged
+    name = f"TF-statistic table {path or '(embedded)'}"
+    if id_column is None:  # the index holds the ids
+        return _merge_duplicates(table, duplicates, name, "tfstats")
+    return _merge_duplicates(table.set_index(id_column), duplicates, name, "tfstats").reset_index()
 
 
 def load_accuracy(path, space: SearchSpace, metric: str, **options) -> pd.Series:

@@ -69,9 +69,18 @@ class Representation:
         inverse : ndarray of int, shape (n,)
             ``distinct.X[inverse]`` restores the rows.
         """
-        inverse, _ = pd.factorize(pd.Series([row.tobytes() for row in self.X]))
+        inverse = self.point_of_row()
         first = np.unique(inverse, return_index=True)[1]
         return self.subset(first), inverse
+
+    def point_of_row(self) -> np.ndarray:
+        """Distinct point of every row (in order of first appearance), without copying them.
+
+        Shapes
+        ------
+        X : (n, d) or (n, n) -> (n,) int64
+        """
+        return pd.factorize(pd.Series([row.tobytes() for row in self.X]))[0]
 
 
 def represent(

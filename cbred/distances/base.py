@@ -140,10 +140,7 @@ class Distance(abc.ABC):
             raise ValueError(
                 f"{type(self).__name__}: memory_mb must be positive, got {self.memory_mb!r}"
             )
-        if not isinstance(self.n_jobs, int) or self.n_jobs == 0 or self.n_jobs < -1:
-            raise ValueError(
-                f"{type(self).__name__}: n_jobs must be a positive int or -1, got {self.n_jobs!r}"
-            )
+        check_n_jobs(self.n_jobs, type(self).__name__)
 
     # -- public API ------------------------------------------------------------------
     def pairwise(self, graphs: GraphBatch, other: GraphBatch | None = None) -> np.ndarray:
@@ -278,3 +275,9 @@ def make_distance(name: str, **params: Any) -> Distance:
     """
     distance_names()  # the built-in distances are registered
     return DISTANCES[name](**params)
+
+
+def check_n_jobs(n_jobs: Any, owner: str) -> None:
+    """``n_jobs`` is a positive int or -1 (every core); ``ValueError`` naming ``owner`` otherwise."""
+    if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"{owner}: n_jobs must be a positive int or -1, got {n_jobs!r}")

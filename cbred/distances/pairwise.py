@@ -123,8 +123,11 @@ def cache_path(
     distance: Distance, graphs: GraphBatch, other: GraphBatch | None, config: dict | None = None
 ) -> Path:
     """File of the cached matrix of ``distance`` between ``graphs`` and ``other``."""
-    key = config_key(cache_key(distance, graphs, other, config))
-    return cache_dir() / "distances" / f"{distance.name}-{key}.npy"
+    return _matrix_path(distance, cache_key(distance, graphs, other, config))
+
+
+def _matrix_path(distance: Distance, key: dict) -> Path:
+    return cache_dir() / "distances" / f"{distance.name}-{config_key(key)}.npy"
 
 
 def pairwise_distances(
@@ -162,7 +165,7 @@ def pairwise_distances(
     """
     check_batches(graphs, other)
     key = cache_key(distance, graphs, other) if cache else None
-    path = cache_dir() / "distances" / f"{distance.name}-{config_key(key)}.npy" if cache else None
+    path = _matrix_path(distance, key) if cache else None
     shape = (len(graphs), len(graphs) if other is None else len(other))
     if path is not None:
         cached = load_array(path, key, shape)  # None: a miss, or a reported bad entry
@@ -370,8 +373,9 @@ def pair_distances(
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     if len(pairs) and (pairs.min() < 0 or pairs.max() >= len(graphs)):
         raise ValueError(f"pair positions must be in 0..{len(graphs) - 1}")
-    if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"n_jobs must be a positive int or -1, got {n_jobs!r}")
+    from cbred.distances.base import check_n_jobs  # base imports this engine
+
+    check_n_jobs(n_jobs, "pair_distances")
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
     key = {

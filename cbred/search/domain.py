@@ -76,10 +76,6 @@ class SearchDomain:
     def __contains__(self, arch: object) -> bool:
         return arch in self._member_set
 
-    def in_universe(self, arch: str) -> bool:
-        """Whether the evaluator can answer ``arch``."""
-        return arch in self._universe_set
-
     def draw_unseen(self, rng: np.random.Generator, seen: Collection[str]) -> str | None:
         """A member drawn uniformly among those not in ``seen``; None when all were seen."""
         if 2 * len(seen) < len(self.members):  # most are unseen: rejection is cheap and uniform

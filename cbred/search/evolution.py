@@ -58,13 +58,10 @@ class RegularizedEvolution(SearchStrategy):
 
     def _reset(self) -> None:
         self.population_: deque[tuple[str, float]] = deque(maxlen=self.population_size)
-        self.n_asked_ = 0
 
     def _propose(self) -> str | None:
-        arch = self._draw_unseen() if self.n_asked_ < self.population_size or not self.population_ else self._mutant()
-        if arch is not None:
-            self.n_asked_ += 1
-        return arch
+        # every architecture asked so far is evaluated or pending: the first population_size are random
+        return self._draw_unseen() if len(self._seen) < self.population_size or not self.population_ else self._mutant()
 
     def _mutant(self) -> str | None:
         population = self.population_

@@ -12,12 +12,13 @@ file before anything is appended), so a resumed search re-runs that query.
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from cbred.cache import json_safe
 
 
 class QueryLog:
@@ -90,8 +91,7 @@ class QueryLog:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
-        clean = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in record.items()}
-        self._handle.write(json.dumps(clean, allow_nan=False) + "\n")
+        self._handle.write(json.dumps(json_safe(dict(record)), allow_nan=False) + "\n")
         self._handle.flush()
 
     def close(self) -> None:

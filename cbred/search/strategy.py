@@ -89,14 +89,6 @@ class SearchStrategy(abc.ABC):
         self.history_[arch] = accuracy
         self._observe(arch, accuracy)
 
-    @property
-    def best_(self) -> tuple[str, float] | None:
-        """The best evaluated architecture and its accuracy (None before the first result)."""
-        if not self.history_:
-            return None
-        arch = max(self.history_, key=self.history_.__getitem__)
-        return arch, self.history_[arch]
-
     def _check_started(self, method: str) -> None:
         if not hasattr(self, "domain_"):
             raise RuntimeError(f"{type(self).__name__}.{method}: call start(domain) first")

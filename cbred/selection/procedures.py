@@ -18,7 +18,8 @@ and leaves ``order_`` (unit positions, most promising first), ``scores_`` (the
 procedure's score of every unit, higher is better), ``labels_`` (cluster of every unit,
 ``-1`` where the procedure has no clusters), ``cluster_scores_`` (one row per cluster, or
 empty), ``params_`` (the parameters it chose, e.g. ``n_clusters`` or ``n_neighbors``) and
-``criterion_`` (the table of that choice, or empty). :func:`cbred.selection.budget.fill_budget`
+``criterion_`` (the table of that choice, or empty) and ``stability_score_`` (the chosen
+clustering's resampling stability, NaN without one). :func:`cbred.selection.budget.fill_budget`
 turns the order into a sub-space of exactly the budget.
 
 Procedures
@@ -72,6 +73,7 @@ class SubspaceSelector(BaseEstimator):
         self.cluster_scores_ = pd.DataFrame()
         self.params_: dict = {}
         self.criterion_ = pd.DataFrame()
+        self.stability_score_ = np.nan
         self.embedding_ = None
         self._fit(X, y, weight, budget)
         return self

@@ -143,8 +143,7 @@ def make_plan(
     overrides = dict(probes or {})
     for name in overrides:
         STATISTICS[name]  # unknown override names are an error too
-    if not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    repeats = check_count(repeats, "repeats")
     chosen = {s.name: overrides.get(s.name, probe) for s in resolved}
     counts = {s.name: repeats if s.stochastic else 1 for s in resolved}
     inputs = {
