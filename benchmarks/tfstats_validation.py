@@ -14,9 +14,15 @@
    the reference did), their Spearman with the reference values (:data:`REFERENCE`) and
    Kendall tau with accuracy next to the reference's, plus seconds per cell.
 
+With ``--space nb101`` the same two reports cover NAS-Bench-101: the table (default the
+embedded ``nb101_tfstats.parquet``) against ``val_acc_108`` of ``nb101_20k.csv`` on the
+cells both cover, and the fidelity sample drawn from ``nb101_zc_proxies_500.jsonl``
+(the table's own proxy set-up, ``configs/tfstats_runner/nb101.yaml``, against the
+reference's full-size values: the agreement the embedded table can claim).
+
 Printed as tables; ``--plot`` writes a bar chart of tau per statistic and aggregate.
 
-Run: ``python benchmarks/tfstats_validation.py [--table PATH] [--cells 100] [--plot PATH]``.
+Run: ``python benchmarks/tfstats_validation.py [--space nb101] [--table PATH] [--cells 100] [--plot PATH]``.
 The statistics go through the runner's cache (``--cache``, default ``$CBRED_CACHE``),
 so an interrupted run resumes.
 """
@@ -79,6 +85,10 @@ SETS = {
     "az_nas": ["az_expressivity", "az_progressivity", "az_trainability", "flops"],
     "az_nas+meco+swap+zico": ["az_expressivity", "az_progressivity", "az_trainability", "flops", "meco", "swap", "zico"],
     "seed+az_nas": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2", "az_expressivity", "az_progressivity", "az_trainability", "flops"],
+    # the seed's statistics that apply to NB101 networks (experiment=nb101)
+    "seed_nb101": ["ntk_cond", "naswot_v1", "naswot_v2"],
+    "seed_nb101+params": ["ntk_cond", "naswot_v1", "naswot_v2", "params"],
+    "seed_nb101+synflow+params": ["ntk_cond", "naswot_v1", "naswot_v2", "synflow", "params"],
 }
 AGGREGATORS = {"mean": agg.mean_rank, "median": agg.median_rank, "log": agg.log_rank}
 _DIRECTIONS = {"proxy_params": 1, "proxy_flops": 1}
@@ -207,7 +217,9 @@ def fidelity_report(space, sample: pd.DataFrame, accuracy: pd.Series, cache, pro
     return pd.DataFrame(rows)
 
 
-def plot(report: pd.DataFrame, path: Path) -> Path:
+def plot(report: pd.DataFrame, path: Path, accuracy_name: str = "NB201 CIFAR-10 test accuracy",
+         anchor: bool = True) -> Path:
+    """Bar chart of tau per statistic and aggregate; ``anchor``: AZ-NAS's NB201 figure dashed."""
     from matplotlib.figure import Figure
 
     data = report.dropna(subset=["tau"]).sort_values("tau")
@@ -215,9 +227,11 @@ def plot(report: pd.DataFrame, path: Path) -> Path:
     ax = fig.subplots()
     colours = ["tab:blue" if k == "statistic" else "tab:orange" for k in data["kind"]]
     ax.barh(data["what"], data["tau"], color=colours)
-    ax.axvline(0.741, color="grey", linestyle="--", linewidth=1)
-    ax.set_xlabel("Kendall tau with NB201 CIFAR-10 test accuracy")
-    ax.set_title("blue: statistic, orange: aggregate; dashed: AZ-NAS's published 0.741", fontsize=9)
+    if anchor:
+        ax.axvline(0.741, color="grey", linestyle="--", linewidth=1)
+    ax.set_xlabel(f"Kendall tau with {accuracy_name}")
+    title = "blue: statistic, orange: aggregate" + ("; dashed: AZ-NAS's published 0.741" if anchor else "")
+    ax.set_title(title, fontsize=9)
     ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,34 +239,95 @@ def plot(report: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def nb101_fidelity_report(space, sample: pd.DataFrame, cache, processes: int) -> pd.DataFrame:
+    """The NB101 table's set-up on ``sample`` against NAS-Bench-Suite-Zero's full-size values.
+
+    ``params``/``flops`` are the benchmark network's (as in the table), counted exactly.
+    """
+    from cbred.tfstats.network_cost import benchmark_costs
+
+    names = [n for n in REFERENCE if n in sample.columns or REFERENCE[n] in sample.columns]
+    names = [n for n in names if n not in ("params", "flops")]
+    table = _runner_table(space, "nb101", names, list(sample.index), cache, processes)
+    table = table.join(benchmark_costs(space, list(sample.index)))
+    seconds = table.attrs["tfstats"]["statistics"]
+    rows = []
+    for ours in names + ["params", "flops"]:
+        theirs = REFERENCE[ours]
+        tau, rho, n = _corr(table[ours], sample["val_accuracy"])
+        rows.append(
+            {
+                "statistic": ours,
+                "reference": theirs,
+                "spearman_vs_ref": _corr(table[ours], sample[theirs])[1],
+                "tau_acc": tau,
+                "spearman_acc": rho,
+                "tau_acc_ref": _corr(sample[theirs], sample["val_accuracy"])[0],
+                "n": n,
+                "failed": int(table[f"{ours}_error"].notna().sum()) if f"{ours}_error" in table else 0,
+                "seconds": seconds.get(ours, {}).get("mean_seconds", np.nan),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _nb201_inputs(table_path):
+    space = NB201Space()
+    accuracy = load_benchmark(reference_file("nb201_cifar10.csv"), space, columns=["test_acc"])["test_acc"]
+    return space, accuracy, load_table(table_path)
+
+
+def _nb101_inputs(table_path):
+    from cbred.paths import resource_file
+    from cbred.spaces.nb101 import NB101Space
+
+    space = NB101Space.enumerated()
+    accuracy = load_benchmark(reference_file("nb101_20k.csv"), space, columns=["val_acc_108"])["val_acc_108"]
+    table = load_table(table_path or resource_file("nb101_tfstats.parquet"))
+    return space, accuracy, table
+
+
+#: Per space: its inputs, the accuracy named in the report and the fidelity reference.
+SPACES = {
+    "nb201": (_nb201_inputs, "CIFAR-10 test_acc", "nb201_zc_proxies_cifar10.csv"),
+    "nb101": (_nb101_inputs, "val_acc_108 (nb101_20k.csv)", "nb101_zc_proxies_500.jsonl"),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--table", default=None, help="table of statistics (default: the embedded one)")
-    parser.add_argument("--cells", type=int, default=0, help="full-size fidelity sample (0: skip)")
+    parser.add_argument("--space", choices=list(SPACES), default="nb201")
+    parser.add_argument("--table", default=None, help="table of statistics (default: the space's embedded one)")
+    parser.add_argument("--cells", type=int, default=0, help="fidelity sample of NAS-Bench-Suite-Zero cells (0: skip)")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default=None, help="runner cache root (default $CBRED_CACHE/tfstats)")
-    parser.add_argument("--plot", default=str(PROJECT_ROOT / "outputs" / "tfstats_validation.png"))
+    parser.add_argument("--plot", default=None, help="bar chart (default outputs/tfstats_validation_<space>.png)")
     args = parser.parse_args()
     pd.set_option("display.width", 200, "display.max_rows", 200)
 
-    space = NB201Space()
-    accuracy = load_benchmark(reference_file("nb201_cifar10.csv"), space, columns=["test_acc"])["test_acc"]
-    table = load_table(args.table)
+    inputs, accuracy_name, reference_name = SPACES[args.space]
+    space, accuracy, table = inputs(args.table)
     report = table_report(table, accuracy)
-    print(f"\nTable {args.table or 'embedded'} ({len(table):,} cells): correlation with CIFAR-10 test_acc")
+    covered = int(accuracy.index.isin(table.index).sum())
+    print(f"\nTable {args.table or 'embedded'} ({len(table):,} cells, {covered:,} with accuracy): "
+          f"correlation with {accuracy_name}")
     print(report.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print("published anchors:", ANCHORS)
-    if args.plot:
-        print("plot:", plot(report, Path(args.plot)))
+    if args.space == "nb201":
+        print("published anchors:", ANCHORS)
+    plot_path = Path(args.plot or PROJECT_ROOT / "outputs" / f"tfstats_validation_{args.space}.png")
+    print("plot:", plot(report, plot_path, accuracy_name, anchor=args.space == "nb201"))
 
     if args.cells:
-        reference = load_benchmark(
-            reference_file("nb201_zc_proxies_cifar10.csv"), space, missing_values=[-1e8]
-        )
-        sample = reference.sample(args.cells, random_state=args.seed)
-        fidelity = fidelity_report(space, sample, accuracy, args.cache, args.processes)
-        print(f"\nFull-size network (C=16, N=5, CIFAR-10 batch 64), {len(sample)} random cells of NAS-Bench-Suite-Zero")
+        reference = load_benchmark(reference_file(reference_name), space, missing_values=[-1e8])
+        sample = reference.sample(min(args.cells, len(reference)), random_state=args.seed)
+        if args.space == "nb201":
+            fidelity = fidelity_report(space, sample, accuracy, args.cache, args.processes)
+            what = "Full-size network (C=16, N=5, CIFAR-10 batch 64)"
+        else:
+            fidelity = nb101_fidelity_report(space, sample, args.cache, args.processes)
+            what = "The NB101 table's proxy set-up (configs/tfstats_runner/nb101.yaml)"
+        print(f"\n{what}, {len(sample)} random cells of NAS-Bench-Suite-Zero ({reference_name})")
         print(fidelity.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 

@@ -138,9 +138,9 @@ def _render(table: pd.DataFrame, metric: str | None) -> str:
     def cell(column: str, value) -> str:
         if pd.isna(value):
             return ""
-        if column == "size":
+        if column in ("size", "evaluated"):
             return f"{int(value):,}"
-        return f"{value:.3f}" if "recall" in column else f"{value:.2f}"
+        return _number(column, value)
 
     header = {column: (f"mean {metric}" if column == "mean" and metric else column) for column in table.columns}
     rows = [["", *header.values()]] + [
@@ -165,11 +165,17 @@ def verdict_table(reduction) -> pd.DataFrame:
                "top1pct_recall": "top-1% recall"}
     table = summary.reindex(index=list(SUBSETS), columns=list(columns)).rename(columns=columns)
     table.insert(0, "size", sizes)
+    evaluated = summary.get("n_evaluated", sizes).reindex(table.index)
+    if (evaluated < sizes).any():  # an accuracy table of part of the space: say how much it covers
+        table.insert(1, "evaluated", evaluated)
     return table
 
 
 def _number(measure: str, value: float) -> str:
-    return f"{value:.3f}" if "recall" in measure else f"{value:.2f}"
+    if "recall" in measure:
+        return f"{value:.3f}"
+    # accuracies as fractions (NB101's 0.93) need more digits than percentages (NB201's 93.21)
+    return f"{value:.4f}" if abs(value) <= 1 else f"{value:.2f}"
 
 
 def losses(table: pd.DataFrame, tolerance: float = 1e-9) -> list[str]:

@@ -84,3 +84,19 @@ def test_constraints_are_reported_against_the_whole_space():
     assert "edgegpu_latency <= 4 removes 60 (37.5%)" in note
     assert "10.00% of the constrained space and 6.25% of the whole space" in note
     assert isinstance(outcome, Verdict)
+
+
+def test_partial_accuracy_coverage_and_fractional_accuracies_are_shown():
+    from cbred.verdict import _render
+
+    summary = pd.DataFrame(
+        {"acc_mean": [0.9012345, 0.93456], "size": [4236.0, 4236.0], "n_evaluated": [200.0, 4236.0]},
+        index=["selected", "quantiled"],
+    )
+    reduction = SimpleNamespace(subsets={"full": range(5000), "selected": range(4236), "quantiled": range(4236),
+                                         "random": range(4236)},
+                                evaluation=SimpleNamespace(summary=summary, budgets=()))
+    table = verdict_table(reduction)
+    assert table.loc["selected", "evaluated"] == 200 and table.columns[:2].tolist() == ["size", "evaluated"]
+    text = _render(table.dropna(how="all", subset=["mean"]), "val_acc_108")
+    assert "0.9012" in text and "0.9346" in text and "200" in text

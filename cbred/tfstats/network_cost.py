@@ -24,6 +24,7 @@ only, no memory, no arithmetic):
 from __future__ import annotations
 
 import argparse
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,10 +33,13 @@ import pandas as pd
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from tqdm.auto import tqdm
 
+from cbred.cache import config_key, read_verified_parquet, source_digest, write_verified_parquet
+from cbred.models import build_network
+from cbred.paths import cache_dir
 from cbred.spaces.nb201 import OPS, format_cell, parse
 from cbred.spaces.space import SearchSpace
-from cbred.models import build_network
 
 #: Shape of one input image of the benchmarks' networks (CIFAR-10).
 INPUT_SHAPE = (3, 32, 32)
@@ -65,8 +69,14 @@ def count_network(network: nn.Module, input_shape: Sequence[int] = INPUT_SHAPE) 
     return n_params / 1e6, counter.get_total_flops() / 2 / 1e6
 
 
-def network_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.DataFrame:
+def network_costs(
+    space: SearchSpace, archs: Sequence[str] | None = None, cache: str | Path | None = None, chunk: int = 2000
+) -> pd.DataFrame:
     """``params`` and ``flops`` of the benchmark network of each arch, one network at a time.
+
+    Counted values are kept in ``cache`` (default ``$CBRED_CACHE/network_costs``), one
+    verified file per chunk, keyed by the space and the code of the networks and of this
+    module: an interrupted count resumes, a second table of the same cells counts nothing.
 
     Returns
     -------
@@ -74,12 +84,34 @@ def network_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.
         Index ``arch``; columns ``params``, ``flops`` (millions).
     """
     archs = list(space.ids) if archs is None else space.check_ids(archs)
-    rows = []
-    for arch in archs:
-        with torch.device("meta"):
-            network = build_network(space.name, arch, space=space)
-        rows.append(count_network(network))
-    return pd.DataFrame(rows, index=pd.Index(archs, name="arch"), columns=list(COST_COLUMNS))
+    key = {"space": space.name, "code": source_digest("cbred.models", __name__)}
+    directory = (Path(cache) if cache is not None else cache_dir() / "network_costs") / space.name
+    prefix = f"{config_key(key)}-"
+    known = [
+        entry[0]
+        for file in sorted(directory.glob(f"{prefix}*.parquet"))
+        if (entry := read_verified_parquet(file)) is not None and entry[1] == key
+    ]
+    counted = pd.concat(known).set_index("arch") if known else pd.DataFrame(columns=list(COST_COLUMNS))
+    counted = counted[~counted.index.duplicated()]
+    missing = [a for a in dict.fromkeys(archs) if a not in counted.index]
+    persist = len(missing) >= 100  # a few networks are recounted rather than cached
+    if persist:
+        directory.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=len(missing), desc="benchmark-network costs", unit="cell", disable=not persist)
+    for start in range(0, len(missing), chunk):
+        rows = []
+        for arch in missing[start : start + chunk]:
+            with torch.device("meta"):
+                network = build_network(space.name, arch, space=space)
+            rows.append((arch, *count_network(network)))
+            bar.update()
+        frame = pd.DataFrame(rows, columns=["arch", *COST_COLUMNS])
+        if persist:
+            write_verified_parquet(frame, directory / f"{prefix}{uuid.uuid4().hex[:12]}.parquet", key)
+        counted = pd.concat([counted, frame.set_index("arch")])
+    bar.close()
+    return counted.loc[archs, list(COST_COLUMNS)].astype(float).rename_axis("arch")
 
 
 def nb201_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.DataFrame:
