@@ -171,11 +171,21 @@ def verdict_table(reduction) -> pd.DataFrame:
     return table
 
 
-def _number(measure: str, value: float) -> str:
+def _number(measure: str, value: float, digits: int = 0) -> str:
+    """``value`` as the table shows it, with ``digits`` more decimals."""
     if "recall" in measure:
-        return f"{value:.3f}"
+        return f"{value:.{3 + digits}f}"
     # accuracies as fractions (NB101's 0.93) need more digits than percentages (NB201's 93.21)
-    return f"{value:.4f}" if abs(value) <= 1 else f"{value:.2f}"
+    return f"{value:.{(4 if abs(value) <= 1 else 2) + digits}f}"
+
+
+def _pair(measure: str, theirs: float, ours: float) -> str:
+    """``"theirs vs ours"`` with the fewest extra decimals that tell them apart."""
+    for digits in range(5):
+        a, b = _number(measure, theirs, digits), _number(measure, ours, digits)
+        if a != b:
+            break
+    return f"{a} vs {b}"
 
 
 def losses(table: pd.DataFrame, tolerance: float = 1e-9) -> list[str]:
@@ -185,13 +195,13 @@ def losses(table: pd.DataFrame, tolerance: float = 1e-9) -> list[str]:
     """
     if "mean" not in table.columns:
         return []
-    measures = [column for column in table.columns if column != "size"]
+    measures = [column for column in table.columns if column not in ("size", "evaluated")]
     selected = table.loc["selected"]
     sentences = []
     for baseline in ("quantiled", "random", "full"):
         row = table.loc[baseline]
         beaten = [
-            f"{measure} ({_number(measure, row[measure])} vs {_number(measure, selected[measure])})"
+            f"{measure} ({_pair(measure, row[measure], selected[measure])})"
             for measure in measures
             if not (baseline == "full" and "recall" in measure)
             and pd.notna(row[measure]) and pd.notna(selected[measure])

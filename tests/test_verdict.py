@@ -100,3 +100,13 @@ def test_partial_accuracy_coverage_and_fractional_accuracies_are_shown():
     assert table.loc["selected", "evaluated"] == 200 and table.columns[:2].tolist() == ["size", "evaluated"]
     text = _render(table.dropna(how="all", subset=["mean"]), "val_acc_108")
     assert "0.9012" in text and "0.9346" in text and "200" in text
+
+
+def test_a_loss_smaller_than_the_shown_decimals_is_written_with_the_digits_that_show_it():
+    table = pd.DataFrame(
+        {"size": [100, 10, 10, 10], "evaluated": [100, 5, 10, 10], "mean": [0.91, 0.93, 0.92, 0.91],
+         "best-of-100": [0.94, 0.947812, 0.947831, 0.94]},
+        index=["full", "selected", "quantiled", "random"],
+    )
+    (sentence,) = losses(table)
+    assert sentence == "Quantiled beats the selection on best-of-100 (0.94783 vs 0.94781)."  # never on `evaluated`
