@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import abc
 import math
+import os
 from typing import Any, ClassVar
 
 import numpy as np
@@ -265,6 +266,14 @@ class Hellinger(ProbabilisticDistance):
         self._check_params()
         check_batches(graphs)
         root = self.distributions(graphs).sqrt() / math.sqrt(2.0)
+        needed = root.shape[0] * root.shape[1] * 4
+        if needed > _available_memory():
+            raise MemoryError(
+                f"{type(self).__name__}(feature={self.feature!r}) has {root.shape[1]:,} bins for "
+                f"{root.shape[0]:,} graphs: its dense embedding needs {needed / 2**30:,.1f} GiB, more than "
+                "this machine has free; choose a coarser feature map (op_histogram, edge_pair_histogram, "
+                "a smaller wl_subtree depth) or fewer graphs"
+            )
         return root.astype(np.float32).toarray()  # no float64 dense copy
 
     def _separable(self, values):
@@ -278,6 +287,14 @@ class Hellinger(ProbabilisticDistance):
 
     def _finish(self, total):
         return torch.sqrt(torch.clamp(total, min=0.0))
+
+
+def _available_memory() -> float:
+    """Bytes of free physical memory (infinite where the system does not say)."""
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return math.inf
 
 
 class JensenShannon(ProbabilisticDistance):

@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 from tqdm.auto import tqdm
 
 from cbred.cache import config_key, read_verified_parquet, source_digest, write_verified_parquet
@@ -58,15 +57,29 @@ DESCRIPTION = (
 def count_network(network: nn.Module, input_shape: Sequence[int] = INPUT_SHAPE) -> tuple[float, float]:
     """Parameters and multiply-adds (both in millions) of a network built on the meta device.
 
-    FLOPs are counted by :class:`torch.utils.flop_counter.FlopCounterMode` (two operations
-    per multiply-add, halved to the benchmarks' convention), as :func:`cbred.tfstats.cost.flops`.
+    Multiply-adds are those of the convolutions and linear layers (the benchmarks'
+    convention, the operations :class:`torch.utils.flop_counter.FlopCounterMode` counts,
+    halved): each output element of one costs one multiply-add per weight of its output
+    channel. Forward hooks read the output shapes, so the pass runs at the meta device's
+    speed (a dispatch-level counter costs more than building the network).
     """
     n_params = sum(p.numel() for p in network.parameters() if p.requires_grad)
+    macs = 0
+
+    def count(module: nn.Module, inputs, output: torch.Tensor) -> None:
+        nonlocal macs
+        macs += output.numel() * module.weight[0].numel()  # weight: (out, in / groups, *kernel) or (out, in)
+
+    layers = [m for m in network.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    hooks = [m.register_forward_hook(count) for m in layers]
     network.eval()
-    counter = FlopCounterMode(display=False)
-    with torch.no_grad(), counter:
-        network(torch.empty(1, *input_shape, device="meta"))
-    return n_params / 1e6, counter.get_total_flops() / 2 / 1e6
+    try:
+        with torch.no_grad():
+            network(torch.empty(1, *input_shape, device="meta"))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return n_params / 1e6, macs / 1e6
 
 
 def network_costs(

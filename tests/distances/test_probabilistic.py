@@ -146,3 +146,9 @@ def test_dense_and_sparse_block_paths_agree(nb201_sample, cls, feature, params, 
     dense = distance.pairwise(nb201_sample)
     monkeypatch.setattr(cls, "DENSE_BINS", 0)
     np.testing.assert_allclose(distance.pairwise(nb201_sample), dense, rtol=1e-6, atol=1e-6)
+
+
+def test_an_embedding_larger_than_free_memory_is_refused_naming_its_size(nb201_sample, monkeypatch):
+    monkeypatch.setattr("cbred.distances.probabilistic._available_memory", lambda: 1000.0)
+    with pytest.raises(MemoryError, match=rf"Hellinger\(feature='wl_subtree'\) has [\d,]+ bins for {len(nb201_sample)} graphs.*GiB"):
+        Hellinger(feature="wl_subtree", cache=False).embed(nb201_sample)

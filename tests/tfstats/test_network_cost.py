@@ -44,6 +44,20 @@ def test_counts_match_the_parameters_of_a_real_network():
     assert count_network(meta)[0] == sum(p.numel() for p in network.parameters()) / 1e6
 
 
+def test_multiply_adds_equal_torchs_flop_counter(nb101_jsonl, nb101_sample):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cells = [("nb201", ALL_CONV3, None), ("nb201", "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|", None)]
+    cells += [("nb101", h, nb101_sample) for h in pd.read_json(nb101_jsonl, lines=True)["hash"].iloc[:4]]
+    for name, arch, space in cells:
+        with torch.device("meta"):
+            network = build_network(name, arch, space=space)
+        counter = FlopCounterMode(display=False)
+        with torch.no_grad(), counter:
+            network(torch.empty(1, 3, 32, 32, device="meta"))
+        assert count_network(network)[1] == pytest.approx(counter.get_total_flops() / 2 / 1e6, rel=1e-12), arch
+
+
 def test_nb201_params_match_nas_bench_suite_zero(nb201_costs):
     from tests.conftest import reference
 
