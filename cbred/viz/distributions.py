@@ -259,7 +259,8 @@ def histogram_selected_vs_full(
     matplotlib.figure.Figure
         One axes per column of ``frame``, x label the column name (see
         :func:`display_values`); a figure legend with the entries ``"full space (n=...)"``
-        and ``"selected (n=...)"`` (numbers of cells).
+        and ``"selected (n=...)"`` (numbers of cells); a panel whose variable is known for
+        fewer cells (a sampled TF table, a partial accuracy table) says how many it draws.
     """
     selected = pd.Index(selected)
     missing = selected.difference(frame.index)
@@ -286,6 +287,8 @@ def histogram_selected_vs_full(
         *_, chosen_bars = ax.hist(chosen, bins=edges, density=True, color=color, alpha=0.5)
         kde_curve(ax, full.to_numpy(), grid, color=FULL_SPACE_COLOR, lw=1.2)
         kde_curve(ax, chosen.to_numpy(), grid, color=color, lw=1.8)
+        if len(full) < len(frame) or len(chosen) < len(selected):  # e.g. statistics of a sample only
+            xlabel = f"{xlabel}\n(drawn: {len(full):,} cells, {len(chosen):,} of them selected)"
         ax.set_xlabel(xlabel)
         ax.set_ylabel("density")
         if column in titles:

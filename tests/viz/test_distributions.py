@@ -73,6 +73,15 @@ def test_selected_vs_full_one_panel_per_variable(table):
         histogram_selected_vs_full(table[["nwot"]], ["a1", "zz"])
 
 
+def test_a_variable_known_for_part_of_the_cells_says_how_many_it_draws(table):
+    sampled = table[["nwot"]].copy()
+    sampled.loc[sampled.index[::3], "nwot"] = np.nan  # a TF table of a sample: 60 of 90 cells
+    selected = table.index[table["cluster"] == 1]
+    fig = histogram_selected_vs_full(sampled, selected)
+    assert fig.axes[0].get_xlabel() == "nwot\n(drawn: 60 cells, 20 of them selected)"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["full space (n=90)", "selected (n=30)"]
+
+
 def test_edf_lines_legend_and_zoom():
     full = np.r_[np.full(5, 10.0), np.linspace(80, 94, 95)]
     samples = {"full": full, "selected": full[50:], "quantiled": full[60:], "random": full[::2]}
