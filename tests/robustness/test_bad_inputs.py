@@ -100,23 +100,6 @@ def test_command_line_reports_one_clear_error_and_leaves_no_results(case, overri
     assert not [name for name in RESULT_FILES if (tmp_path / name).exists()]
 
 
-def test_partial_results_of_a_failed_run_are_removed(tmp_path, capsys):
-    def fails_after_writing(cfg):
-        (tmp_path / "metrics.json").write_text("{}")
-        (tmp_path / "clusters.csv").write_text("arch\n")
-        raise ValueError("selection.min_size=99999 is larger than the space")
-
-    (tmp_path / "selected.csv").write_text("from an earlier run\n")
-    import os
-
-    os.utime(tmp_path / "selected.csv", (0, 0))  # an old, finished run's file stays
-    with pytest.raises(SystemExit):
-        run_cli(fails_after_writing, {"output_dir": str(tmp_path)})
-    assert not (tmp_path / "metrics.json").exists() and not (tmp_path / "clusters.csv").exists()
-    assert (tmp_path / "selected.csv").exists()
-    assert capsys.readouterr().err == "error: selection.min_size=99999 is larger than the space\n"
-
-
 def _call(target, *args):
     return lambda: target(*args)
 

@@ -1,6 +1,5 @@
 """Anytime curves, queries to a target with censoring, bootstrap intervals, speed-ups."""
 
-import json
 import math
 
 import numpy as np
@@ -12,10 +11,8 @@ from cbred.search.analysis import (
     bootstrap_median,
     bootstrap_speedup,
     queries_to_reach,
-    summarize_runs,
     target_thresholds,
 )
-from cbred.search.experiment import compare_subsets
 
 
 def test_curves_carry_the_last_best_of_an_exhausted_run():
@@ -51,23 +48,3 @@ def test_speedup_is_a_ratio_of_medians_with_an_interval():
 def test_targets_are_the_lowest_accuracy_of_the_top_fraction():
     accuracy = pd.Series(np.arange(1000, dtype=float))
     assert target_thresholds(accuracy) == {"top1pct": 990.0, "top01pct": 999.0}
-
-
-def test_summary_and_comparison_keys():
-    rows = []
-    for subset, offset in (("full", 0.0), ("reduced", 1.0)):
-        for run in range(5):
-            for query in range(1, 11):
-                best = min(offset + query, 10.0)
-                rows.append(("rea", subset, run, query, "x", best, np.nan, best))
-    table = pd.DataFrame(rows, columns=["strategy", "subset", "run", "query", "arch", "accuracy", "cost", "best_so_far"])
-    metrics, curves = compare_subsets(table, {"top1pct": 5.0, "top01pct": 10.0}, budget=10, checkpoints=(10, 50))
-    assert metrics["full/rea/queries_to_top1pct_median"] == 5 and metrics["reduced/rea/queries_to_top1pct_median"] == 4
-    assert metrics["speedup/reduced/rea/top1pct"] == pytest.approx(5 / 4)
-    assert metrics["full/rea/best_at_10"] == 10.0 and "full/rea/best_at_50" not in metrics
-    assert metrics["full/rea/queries_to_top01pct_reached"] == 1.0
-    assert set(curves) == {"rea"} and curves["rea"]["full"].shape == (5, 10)
-    summary = summarize_runs(np.ones((3, 5)), {"top1pct": 2.0})
-    assert math.isinf(summary["queries_to_top1pct_median"]) and summary["queries_to_top1pct_reached"] == 0.0
-    json.dumps({k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in summary.items()},
-               allow_nan=False)

@@ -33,3 +33,15 @@ def toy_domain(n_bits: int = 10, members=None) -> SearchDomain:
     space = BitStrings(n_bits)
     return SearchDomain(space=space, members=space.ids if members is None else members, universe=space.ids,
                         neighbours=flip_one_bit)
+
+
+def drive(strategy, accuracy, n):
+    """Ask/tell ``n`` times synchronously; the asked architectures in order."""
+    asked = []
+    for _ in range(n):
+        arch = strategy.ask()
+        if arch is None:
+            break
+        asked.append(arch)
+        strategy.tell(arch, accuracy[arch])
+    return asked

@@ -39,3 +39,9 @@ class Pool(nn.Module):
 
     def forward(self, x):
         return self.linear(x.mean(dim=(2, 3)))
+
+
+def random_batch(n=5, seed=0, shape=(1, 2, 2)):
+    """The inputs of :func:`batch_of` with targets drawn uniformly from 3 classes."""
+    g = torch.Generator().manual_seed(seed)
+    return ImageBatch(torch.randn((n, *shape), generator=g), torch.randint(3, (n,), generator=g))

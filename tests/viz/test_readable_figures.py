@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.colors import to_rgba
 
 from cbred.verdict import grid_edges
 from cbred.viz import stability_curve
@@ -17,7 +16,7 @@ from cbred.viz.distributions import histogram_by_cluster, histogram_selected_vs_
 from cbred.viz.embedding import LAYOUTS, layout_2d
 from cbred.viz.figures import FigureWarning, save_reduction_figures, space_layout
 from cbred.viz.scatter import scatter_categorical, scatter_numeric
-from cbred.viz.style import REST_GROUP, SELECTED_COLOR, SELECTED_GROUP, cluster_colors
+from cbred.viz.style import REST_GROUP, SELECTED_COLOR, SELECTED_GROUP
 
 
 def test_categorical_legend_counts_architectures_and_merges_piles():
@@ -37,15 +36,6 @@ def test_categorical_legend_counts_architectures_and_merges_piles():
     assert areas[1] / areas[0] == pytest.approx(2.0)  # 4 architectures vs 1: sqrt(4) x the area
     assert pile.get_sizes()[0] > selected.get_sizes()[0] / 2.5  # 40 architectures outweigh one
     np.testing.assert_allclose(selected.get_facecolor()[0], SELECTED_COLOR)
-
-
-def test_selection_has_one_fixed_colour_that_no_other_group_takes():
-    for n in (2, 9, 15, 40):
-        colors = cluster_colors(range(n), highlight=1)
-        assert colors[1] == SELECTED_COLOR
-        assert SELECTED_COLOR not in [c for label, c in colors.items() if label != 1]
-    groups = cluster_colors([SELECTED_GROUP, REST_GROUP])
-    assert groups[SELECTED_GROUP] == SELECTED_COLOR and groups[REST_GROUP] != SELECTED_COLOR
 
 
 def test_numeric_scatter_outlines_the_selection():

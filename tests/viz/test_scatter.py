@@ -68,8 +68,3 @@ def test_categorical_scatter_rejects_bad_input(coords):
         scatter_categorical(coords, labels[:49])
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         scatter_categorical(np.zeros((50, 3)), labels)
-
-
-def test_cluster_colours_are_distinct_for_many_clusters():
-    colors = cluster_colors(range(25))
-    assert len(colors) == 25 and len(set(colors.values())) == 25

@@ -1,24 +1,11 @@
-"""Strategies: REA's ageing and tournament, random search's exact expectation, local search."""
+"""Regularized evolution (REA): ageing, tournament, initial population, restricted mutations."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from cbred.evaluation import expected_best_of_n
-from cbred.search import LocalSearch, RandomSearch, RegularizedEvolution, SearchDomain, TabularEvaluator, run_search
-from tests.search.toy import BitStrings, flip_one_bit, one_max, toy_domain
-
-
-def _drive(strategy, accuracy, n):
-    """Ask/tell ``n`` times synchronously; the asked architectures in order."""
-    asked = []
-    for _ in range(n):
-        arch = strategy.ask()
-        if arch is None:
-            break
-        asked.append(arch)
-        strategy.tell(arch, accuracy[arch])
-    return asked
+from cbred.search import RegularizedEvolution, SearchDomain, TabularEvaluator, run_search
+from tests.search.toy import BitStrings, drive, flip_one_bit, one_max, toy_domain
 
 
 def test_rea_finds_the_known_optimum_within_a_bound_of_queries():
@@ -52,7 +39,7 @@ def test_rea_tournament_picks_the_best_of_the_sample_as_parent():
     domain = toy_domain(8)
     accuracy = one_max(domain.space)
     strategy = RegularizedEvolution(population_size=10, sample_size=10).start(domain, random_state=1)
-    _drive(strategy, accuracy, 10)  # the initial population
+    drive(strategy, accuracy, 10)  # the initial population
     for _ in range(30):
         best = max(strategy.population_, key=lambda member: member[1])[0]
         child = strategy.ask()
@@ -66,7 +53,7 @@ def test_rea_tournament_picks_the_best_of_the_sample_as_parent():
 def test_rea_initial_population_is_uniform_from_the_sub_space():
     domain = toy_domain(8, members=BitStrings(8).ids[:40])
     strategy = RegularizedEvolution(population_size=20, sample_size=3).start(domain, random_state=3)
-    first = _drive(strategy, one_max(domain.space), 20)
+    first = drive(strategy, one_max(domain.space), 20)
     assert len(set(first)) == 20 and set(first) <= set(domain.members)
 
 
@@ -86,55 +73,3 @@ def test_restricted_mutations_never_leave_the_subset(nb201_space, restrict):
         assert not outside
     else:
         assert len(outside) > 100  # almost every NB201 mutant of a 2.6 % sub-space lies outside it
-
-
-def test_random_search_matches_the_exact_best_of_n_expectation():
-    domain = toy_domain(5)  # 32 strings
-    rng = np.random.default_rng(0)
-    accuracy = pd.Series(rng.normal(size=32).round(2), index=domain.members)  # ties included
-    n, n_runs = 4, 3000
-    bests = np.empty(n_runs)
-    strategy = RandomSearch()
-    for run in range(n_runs):
-        strategy.start(domain, random_state=run)
-        asked = _drive(strategy, accuracy, n)
-        assert len(set(asked)) == n  # without replacement
-        bests[run] = accuracy[asked].max()
-    expected = expected_best_of_n(accuracy.to_numpy(), n)
-    assert abs(bests.mean() - expected) < 4 * bests.std() / np.sqrt(n_runs)
-    # a budget of the whole sub-space evaluates every architecture once, then stops
-    strategy.start(domain, random_state=0)
-    everything = _drive(strategy, accuracy, 40)
-    assert sorted(everything) == sorted(domain.members) and strategy.ask() is None
-
-
-def test_local_search_climbs_to_the_optimum_and_restarts_at_local_optima():
-    domain = toy_domain(8)
-    accuracy = one_max(domain.space)
-    strategy = LocalSearch().start(domain, random_state=0)
-    asked = _drive(strategy, accuracy, 8 * 9)  # a start plus at most 8 neighbours per bit set
-    assert "1" * 8 in asked
-    # a plateau of equal accuracies: every start is a local optimum, the search restarts
-    flat = pd.Series(1.0, index=domain.members)
-    strategy = LocalSearch().start(domain, random_state=0)
-    asked = _drive(strategy, flat, 300)
-    assert len(asked) == 256 and len(set(asked)) == 256 and strategy.ask() is None
-
-
-def test_strategies_reject_bad_parameters_and_calls():
-    domain = toy_domain(4)
-    with pytest.raises(ValueError, match="sample_size"):
-        RegularizedEvolution(population_size=3, sample_size=5).start(domain)
-    with pytest.raises(ValueError, match="population_size"):
-        RegularizedEvolution(population_size=0).start(domain)
-    with pytest.raises(RuntimeError, match="start"):
-        RandomSearch().ask()
-    strategy = RandomSearch().start(domain, random_state=0)
-    arch = strategy.ask()
-    with pytest.raises(KeyError, match="never asked"):
-        strategy.tell("0000" if arch != "0000" else "1111", 1.0)
-    with pytest.raises(ValueError, match="accuracy"):
-        strategy.tell(arch, float("nan"))
-    strategy.tell(arch, 1.0)
-    with pytest.raises(KeyError, match="already told"):
-        strategy.tell(arch, 1.0)
