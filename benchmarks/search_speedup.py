@@ -7,7 +7,7 @@ within the budget, the mean best accuracy at 10 / 50 / 100 / 300 queries, then t
 speed-ups over the full space.
 
     python benchmarks/search_speedup.py                      # NB201 CIFAR-10, every sub-space and strategy
-    python benchmarks/search_speedup.py --nb101              # NB101 (20,001 cells): full vs a random 1 %
+    python benchmarks/search_speedup.py --nb101              # NB101 (the 20,001 cells with accuracy): experiment=nb101
     python benchmarks/search_speedup.py --runs 100 --budget 1000 --out outputs/search_speedup -- strategy.rea.restrict_mutations=false
 
 Extra arguments after ``--`` are Hydra overrides of ``configs/search.yaml``.
@@ -29,7 +29,7 @@ from search import format_summary, run  # noqa: E402  (the entry point itself)
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 SETUPS = {
     "nb201": ["benchmark=nb201_cifar10", "space_subset=[full,reduced,quantiled,random]"],
-    "nb101": ["space=nb101", "benchmark=nb101_20k", "space_subset=[full,random]", "search.subset_size=0.01"],
+    "nb101": ["experiment=nb101", "benchmark=nb101_20k", "space_subset=[full,reduced,quantiled,random]"],
 }
 
 
@@ -47,7 +47,7 @@ def table_of(metrics: dict) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nb101", action="store_true", help="NB101 full vs random instead of NB201")
+    parser.add_argument("--nb101", action="store_true", help="NB101 (experiment=nb101) instead of NB201")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--budget", type=int, default=1000)
     parser.add_argument("--strategies", default="[rea,random,local]")

@@ -249,8 +249,8 @@ def nb101_fidelity_report(space, sample: pd.DataFrame, cache, processes: int) ->
     names = [n for n in REFERENCE if n in sample.columns or REFERENCE[n] in sample.columns]
     names = [n for n in names if n not in ("params", "flops")]
     table = _runner_table(space, "nb101", names, list(sample.index), cache, processes)
-    table = table.join(benchmark_costs(space, list(sample.index)))
     seconds = table.attrs["tfstats"]["statistics"]
+    table = table.join(benchmark_costs(space, list(sample.index)))
     rows = []
     for ours in names + ["params", "flops"]:
         theirs = REFERENCE[ours]
@@ -278,12 +278,12 @@ def _nb201_inputs(table_path):
 
 
 def _nb101_inputs(table_path):
-    from cbred.paths import resource_file
+    from cbred.paths import RESOURCES
     from cbred.spaces.nb101 import NB101Space
 
     space = NB101Space.enumerated()
     accuracy = load_benchmark(reference_file("nb101_20k.csv"), space, columns=["val_acc_108"])["val_acc_108"]
-    table = load_table(table_path or resource_file("nb101_tfstats.parquet"))
+    table = load_table(table_path or RESOURCES / "nb101_tfstats.parquet")
     return space, accuracy, table
 
 
@@ -319,7 +319,8 @@ def main() -> None:
     print("plot:", plot(report, plot_path, accuracy_name, anchor=args.space == "nb201"))
 
     if args.cells:
-        reference = load_benchmark(reference_file(reference_name), space, missing_values=[-1e8])
+        # NB101 specs come unpruned: isomorphic rows (same hash) are averaged
+        reference = load_benchmark(reference_file(reference_name), space, missing_values=[-1e8], duplicates="mean")
         sample = reference.sample(min(args.cells, len(reference)), random_state=args.seed)
         if args.space == "nb201":
             fidelity = fidelity_report(space, sample, accuracy, args.cache, args.processes)
