@@ -116,12 +116,16 @@ def test_reduce_config_has_the_poster_presets():
 
 def test_nb101_costs_are_cached_per_cell_and_reused(nb101_jsonl, nb101_sample, tmp_path, monkeypatch):
     hashes = list(pd.read_json(nb101_jsonl, lines=True)["hash"].iloc[:120])
+    counted = []
+    # the counting itself is tested above: here each "network" is its hash, counted as its position
+    monkeypatch.setattr("cbred.tfstats.network_cost.build_network", lambda name, arch, **_: arch)
+    monkeypatch.setattr("cbred.tfstats.network_cost.count_network",
+                        lambda arch: counted.append(arch) or (float(hashes.index(arch)), 2.0))
     first = network_costs(nb101_sample, hashes[:110], cache=tmp_path, chunk=50)
     assert len(list((tmp_path / "nb101").glob("*.parquet"))) == 3  # chunks of 50, 50, 10
-    counted = []
-    monkeypatch.setattr("cbred.tfstats.network_cost.count_network", lambda n: counted.append(n) or (1.0, 2.0))
+    assert first["params"].tolist() == list(range(110)) and len(counted) == 110
     again = network_costs(nb101_sample, hashes[100:110] + hashes[:3], cache=tmp_path)
-    assert not counted  # every cell came from the cache, in the order asked
+    assert len(counted) == 110  # every cell came from the cache, in the order asked
     pd.testing.assert_frame_equal(again, first.loc[hashes[100:110] + hashes[:3]])
     more = network_costs(nb101_sample, hashes, cache=tmp_path)
-    assert len(counted) == 10 and (more.loc[hashes[110:], "params"] == 1.0).all()
+    assert counted[110:] == hashes[110:] and more["params"].tolist() == list(range(120))
