@@ -49,6 +49,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_array, check_random_state, check_scalar
 from threadpoolctl import threadpool_limits
 
+from cbred.clustering.cluster_counts import check_cluster_counts
 from cbred.clustering.embedding import ClassicalMDS, check_dissimilarity
 
 METRICS = ("euclidean", "precomputed")
@@ -100,11 +101,7 @@ class _KMeansOnRepresentation(ClusterMixin, BaseEstimator):
 
     def _check_n_clusters(self, n_clusters: Sequence[int], n_samples: int) -> list[int]:
         n_clusters = [int(k) for k in n_clusters]
-        too_many = [k for k in n_clusters if k > n_samples]
-        if too_many:
-            raise ValueError(
-                f"n_clusters={too_many} greater than the number of points to cluster ({n_samples})"
-            )
+        check_cluster_counts(n_clusters, n_samples, f"the number of points to cluster ({n_samples})")
         bad = [k for k in n_clusters if k < 1]
         if bad:
             raise ValueError(f"n_clusters must be >= 1, got {bad}")
@@ -120,11 +117,8 @@ class _KMeansOnRepresentation(ClusterMixin, BaseEstimator):
         fraction of the time.
         """
         rows, inverse, counts = distinct
-        if n_clusters > len(rows):
-            raise ValueError(
-                f"n_clusters={n_clusters} greater than the number of distinct points ({len(rows)}): "
-                "the distance does not separate more groups; lower the K range"
-            )
+        check_cluster_counts([n_clusters], len(rows), f"the number of distinct points ({len(rows)})",
+                             "the distance does not separate more groups; lower the K range")
         kmeans = KMeans(
             n_clusters=n_clusters, n_init=self.n_init, max_iter=self.max_iter, random_state=random_state
         )
@@ -433,9 +427,7 @@ class MetricAgglomerative(ClusterMixin, BaseEstimator):
         from scipy.cluster.hierarchy import cut_tree
 
         n = len(tree) + 1
-        too_many = [int(k) for k in ks if int(k) > n]
-        if too_many:
-            raise ValueError(f"n_clusters={too_many} greater than the number of points to cluster ({n})")
+        check_cluster_counts(ks, n, f"the number of points to cluster ({n})")
         cuts = cut_tree(tree, n_clusters=[int(k) for k in ks])
         return {int(k): cuts[:, j].astype(np.int64) for j, k in enumerate(ks)}
 

@@ -26,6 +26,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.model_selection import ParameterGrid
 
+from cbred.clustering.cluster_counts import counts_above
 from cbred.clustering.stability import _plain, cluster_path
 
 
@@ -92,12 +93,12 @@ class PredictiveSelection(ClusterMixin, BaseEstimator):
             raise ValueError(f"y has {len(y)} values for {len(X)} points")
         grid = dict(self.param_grid or {})
         ks = [int(k) for k in grid.pop("n_clusters", [self.estimator.get_params()["n_clusters"]])]
-        feasible = [k for k in ks if k <= len(X)]
+        skipped = counts_above(ks, len(X))
+        feasible = [k for k in ks if k not in skipped]
         if not feasible:
             raise ValueError(f"n_clusters={ks}: every K is greater than the number of points ({len(X)})")
-        if len(feasible) < len(ks):
-            warnings.warn(f"n_clusters={sorted(set(ks) - set(feasible))} skipped: greater than the number of "
-                          f"points ({len(X)})", stacklevel=2)
+        if skipped:
+            warnings.warn(f"n_clusters={skipped} skipped: greater than the number of points ({len(X)})", stacklevel=2)
         ks = feasible
         rows = []
         for other in ParameterGrid(grid):

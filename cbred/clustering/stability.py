@@ -48,6 +48,8 @@ from sklearn.model_selection import ParameterGrid
 from sklearn.utils import check_random_state, check_scalar, get_tags
 from tqdm.auto import tqdm
 
+from cbred.clustering.cluster_counts import check_cluster_counts
+
 #: Agreement indices between two labelings of the same points.
 AGREEMENT = {"ari": adjusted_rand_score, "ami": adjusted_mutual_info_score}
 
@@ -166,12 +168,8 @@ class StabilitySelection(ClusterMixin, BaseEstimator):
             size = min(size, self.max_samples)
         samples = [np.sort(rng.choice(n, size, replace=False)) for _ in range(self.n_resamples)]
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_resamples)
-        too_many = sorted(k for k in ks if k > size)
-        if too_many:
-            raise ValueError(
-                f"n_clusters={too_many} greater than the subsample size ({size} of {n} points); "
-                "raise subsample or lower the K range"
-            )
+        check_cluster_counts(ks, size, f"the subsample size ({size} of {n} points)",
+                             "raise subsample or lower the K range")
         pairwise = get_tags(self.estimator).input_tags.pairwise
         # labels[c][r][k]: configuration c, subsample r, K = k. One subsample (one
         # sub-matrix) is in memory at a time.

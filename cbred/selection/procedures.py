@@ -41,6 +41,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_scalar
 
+from cbred.clustering.cluster_counts import check_cluster_counts, counts_above
 from cbred.clustering.predictive import PredictiveSelection
 from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, nearest_of, neighbourhood_mean
 from cbred.clustering.representation import Representation
@@ -374,9 +375,8 @@ def _check_cluster_counts(clusterer, n_points: int, n_units: int) -> None:
     grids = grids if isinstance(grids, list) else [grids]
     ks = [k for grid in grids for k in grid.get("n_clusters", [inner.get("n_clusters")])]
     ks = [k for k in ks if k is not None]  # e.g. a distance threshold instead of a K
-    too_many = sorted(int(k) for k in ks if int(k) > n_points)
-    if too_many and len(too_many) == len(list(ks)) or too_many and not isinstance(clusterer, PredictiveSelection):
-        raise ValueError(
-            f"K={too_many} greater than the number of distinct points under the distance ({n_points} "
-            f"of {n_units} units); lower the K range (clustering.param_grid.n_clusters) or choose a finer distance"
-        )
+    # a predictive selection skips the K it cannot use, as long as one is left
+    if not isinstance(clusterer, PredictiveSelection) or len(counts_above(ks, n_points)) == len(ks):
+        check_cluster_counts(ks, n_points, f"the number of distinct points under the distance ({n_points} of {n_units} "
+                             "units)", "lower the K range (clustering.param_grid.n_clusters) or choose a finer distance",
+                             name="K")
