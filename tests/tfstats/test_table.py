@@ -78,3 +78,20 @@ def test_the_loader_rejects_a_table_that_disagrees_with_its_metadata(tmp_path, c
     one = write_table(frame, tmp_path / "one.parquet", {"statistics": {"snip": {"repeats": 1}}})
     with pytest.raises(ValueError, match="'snip_std' has spreads but the metadata records 1 repeat"):
         load_table(one)
+
+
+def test_the_committed_nb101_table_covers_the_tf_sample_and_sizes_the_benchmark_network():
+    from cbred.paths import RESOURCES
+
+    table = load_table(RESOURCES / "nb101_tfstats.parquet")
+    sample = reference("nb101_tf_sample.txt").read_text().split()
+    assert len(table) == 30_001 and set(table.index) == set(sample)
+    statistics = ["ntk_cond", "naswot_v1", "naswot_v2", "synflow", "snip", "grad_norm", "params", "flops"]
+    assert table[statistics].notna().all().all() and table[[f"{s}_error" for s in statistics]].isna().all().all()
+    # params: the C=128 benchmark network, equal to the published count but where the benchmark's
+    # own vertex order (which the hash does not keep) splits the channels differently
+    published = pd.read_json(reference("nb101_1k.jsonl"), lines=True).set_index("hash")["params"]
+    ours = (table.loc[published.index, "params"] * 1e6).round()
+    assert (ours == published).mean() >= 0.97
+    np.testing.assert_allclose(ours, published, rtol=0.01)
+    assert table["proxy_params"].max() < table["params"].min()  # the proxy is the smaller network
