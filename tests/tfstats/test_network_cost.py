@@ -44,6 +44,7 @@ def test_counts_match_the_parameters_of_a_real_network():
     assert count_network(meta)[0] == sum(p.numel() for p in network.parameters()) / 1e6
 
 
+@pytest.mark.slow  # several seconds: the full suite (CI) runs it
 def test_multiply_adds_equal_torchs_flop_counter(nb101_jsonl, nb101_sample):
     from torch.utils.flop_counter import FlopCounterMode
 

@@ -38,6 +38,7 @@ def reduction():
     )
 
 
+@pytest.mark.slow  # several seconds: the full suite (CI) runs it
 def test_save_reduction_figures_writes_every_png(tmp_path, reduction):
     paths = save_reduction_figures(tmp_path / "run", dpi=40, **reduction)
     assert set(paths) == {

@@ -69,6 +69,7 @@ def test_a_neighbourhood_selection_is_drawn_as_selected_against_the_rest(neighbo
     assert captured[view] is result.representation.X
 
 
+@pytest.mark.slow  # several seconds: the full suite (CI) runs it
 def test_every_figure_of_a_neighbourhood_reduction_is_written(neighbourhood_reduction, tmp_path):
     space, result, accuracy = neighbourhood_reduction
     figures = reduction_module.save_figures_of(result, space, tmp_path, accuracy=accuracy, layout="pca")
