@@ -1,28 +1,18 @@
 import json
 import math
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from cbred.clustering import MetricKMeans, MetricSpectral, StabilitySelection
-from cbred.spaces.nb201 import NB201Space, all_codes
 from cbred.distances.probabilistic import Hellinger, JensenShannon
 from cbred.pipeline import ReductionWarning, reduce_space
 from cbred.tables import align_table
 from cbred.selection import ClusterUnion, Constraint, NeighbourhoodScore, QuantileFirst, dominance
+from tests.small_nb201 import SmallNB201
 
 STATISTICS = ["ntk_cond", "naswot_v1"]
-
-
-class SmallNB201(NB201Space):
-    """NB201 cells built from none / skip / conv 3x3 only: 3^6 = 729 cells, 6 x faster tests."""
-
-    @cached_property
-    def codes(self):
-        codes = all_codes()
-        return codes[np.isin(codes, [0, 1, 3]).all(axis=1)]
 
 
 @pytest.fixture(scope="module")

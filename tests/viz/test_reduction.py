@@ -1,7 +1,5 @@
 """The figures of a Reduction: its fields mapped onto save_reduction_figures' inputs."""
 
-from functools import cached_property
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,17 +8,8 @@ import cbred.viz.reduction as reduction_module
 from cbred.distances.probabilistic import Hellinger
 from cbred.pipeline import reduce_space
 from cbred.selection import NeighbourhoodScore
-from cbred.spaces.nb201 import NB201Space, all_codes
 from cbred.viz.style import REST_GROUP, SELECTED_GROUP
-
-
-class SmallNB201(NB201Space):
-    """NB201 cells of none / skip / conv 3x3 only: 3^6 = 729 cells."""
-
-    @cached_property
-    def codes(self):
-        codes = all_codes()
-        return codes[np.isin(codes, [0, 1, 3]).all(axis=1)]
+from tests.small_nb201 import SmallNB201
 
 
 @pytest.fixture(scope="module")
