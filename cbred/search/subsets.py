@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cbred.pipeline import quantiled
+
 #: Names of the sub-spaces a search reports, and the name of each in a reduction.
 SUBSET_NAMES = {"full": "full", "reduced": "selected", "quantiled": "quantiled", "random": "random"}
 
@@ -50,8 +52,10 @@ def subsets_from_run_dir(run_dir: str | Path, *, random_state=None) -> dict[str,
     """The sub-spaces of a ``reduce.py`` run directory.
 
     ``full`` = every architecture of ``clusters.csv``, ``reduced`` = ``selected.csv``,
-    ``quantiled`` = as many architectures as selected with the best ``tf_rank`` (ties in
-    file order), ``random`` = as many drawn uniformly with ``random_state``.
+    ``quantiled`` = the best ``tf_rank`` as the reduction took them
+    (:func:`cbred.pipeline.quantiled`: as many as selected, or with a TF table of a sample
+    the selection's share of the measured architectures; ties in file order), ``random`` =
+    as many as selected, drawn uniformly with ``random_state``.
 
     Raises
     ------
@@ -78,6 +82,6 @@ def subsets_from_run_dir(run_dir: str | Path, *, random_state=None) -> dict[str,
     return {
         "full": full,
         "reduced": selected,
-        "quantiled": clusters["tf_rank"].sort_values(ascending=False, kind="stable").index[: len(selected)].rename("arch"),
+        "quantiled": quantiled(clusters["tf_rank"], len(selected)).rename("arch"),
         "random": random_subset(full, len(selected), random_state=random_state),
     }

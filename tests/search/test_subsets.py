@@ -27,6 +27,16 @@ def test_subsets_of_a_run_directory(run_dir):
     assert subsets_from_run_dir(run_dir, random_state=0)["random"].equals(subsets["random"])
 
 
+def test_quantiled_of_a_sampled_run_is_the_selections_share_of_the_measured_cells(run_dir):
+    clusters = pd.read_csv(run_dir / "clusters.csv")
+    clusters.loc[10:, "tf_rank"] = float("nan")  # a TF table of half the cells
+    clusters.to_csv(run_dir / "clusters.csv", index=False)
+    subsets = subsets_from_run_dir(run_dir, random_state=0)
+    n = len(subsets["reduced"])  # 7 of 20 cells: the same share of the 10 measured ones is 4
+    assert n == 7 and len(subsets["random"]) == 7
+    assert list(subsets["quantiled"]) == list(clusters.set_index("arch")["tf_rank"].nlargest(4).index)
+
+
 def test_run_directory_errors_name_the_file(run_dir):
     (run_dir / "selected.csv").unlink()
     with pytest.raises(FileNotFoundError, match="selected.csv"):
