@@ -30,6 +30,8 @@ so an interrupted run resumes.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -188,25 +190,12 @@ def fidelity_report(space, sample: pd.DataFrame, accuracy: pd.Series, cache, pro
         label: _runner_table(space, "proxy", names, list(sample.index), cache, processes, overrides)
         for label, overrides in PROXIES.items()
     }
-    acc = accuracy.reindex(sample.index)
     seconds = table.attrs["tfstats"]["statistics"]
     rows = []
-    for ours in list(REFERENCE) + UNREFERENCED:
-        theirs = REFERENCE.get(ours)
-        rho_ref = _corr(table[ours], sample[theirs])[1] if theirs else np.nan
-        tau, rho, n = _corr(table[ours], acc)
-        tau_ref = _corr(sample[theirs], acc)[0] if theirs else np.nan
+    for ours in names:
         rows.append(
             {
-                "statistic": ours,
-                "reference": theirs or "-",
-                "spearman_vs_ref": rho_ref,
-                "tau_acc": tau,
-                "spearman_acc": rho,
-                "tau_acc_ref": tau_ref,
-                "n": n,
-                "failed": int(table[f"{ours}_error"].notna().sum()),
-                "seconds": seconds[ours]["mean_seconds"],
+                **_fidelity_row(table, sample, accuracy, ours, seconds),
                 **{f"rho[{label}]": _corr(proxy[ours], table[ours])[1] for label, proxy in proxies.items()},
                 **{
                     f"s[{label}]": proxy.attrs["tfstats"]["statistics"][ours]["mean_seconds"]
@@ -215,6 +204,24 @@ def fidelity_report(space, sample: pd.DataFrame, accuracy: pd.Series, cache, pro
             }
         )
     return pd.DataFrame(rows)
+
+
+def _fidelity_row(table: pd.DataFrame, sample: pd.DataFrame, accuracy: pd.Series, ours: str, seconds: dict) -> dict:
+    """One statistic of ``table`` on ``sample``: Spearman with its reference column, tau with accuracy."""
+    theirs = REFERENCE.get(ours)
+    acc = accuracy.reindex(sample.index)
+    tau, rho, n = _corr(table[ours], acc)
+    return {
+        "statistic": ours,
+        "reference": theirs or "-",
+        "spearman_vs_ref": _corr(table[ours], sample[theirs])[1] if theirs else np.nan,
+        "tau_acc": tau,
+        "spearman_acc": rho,
+        "tau_acc_ref": _corr(sample[theirs], acc)[0] if theirs else np.nan,
+        "n": n,
+        "failed": int(table[f"{ours}_error"].notna().sum()) if f"{ours}_error" in table else 0,
+        "seconds": seconds.get(ours, {}).get("mean_seconds", np.nan),
+    }
 
 
 def plot(report: pd.DataFrame, path: Path, accuracy_name: str = "NB201 CIFAR-10 test accuracy",
@@ -239,36 +246,18 @@ def plot(report: pd.DataFrame, path: Path, accuracy_name: str = "NB201 CIFAR-10 
     return path
 
 
-def nb101_fidelity_report(space, sample: pd.DataFrame, cache, processes: int) -> pd.DataFrame:
+def nb101_fidelity_report(space, sample: pd.DataFrame, accuracy: pd.Series, cache, processes: int) -> pd.DataFrame:
     """The NB101 table's set-up on ``sample`` against NAS-Bench-Suite-Zero's full-size values.
 
     ``params``/``flops`` are the benchmark network's (as in the table), counted exactly.
     """
-    from cbred.tfstats.network_cost import benchmark_costs
+    from cbred.tfstats.network_cost import COST_COLUMNS, benchmark_costs
 
-    names = [n for n in REFERENCE if n in sample.columns or REFERENCE[n] in sample.columns]
-    names = [n for n in names if n not in ("params", "flops")]
+    names = [n for n in REFERENCE if REFERENCE[n] in sample.columns and n not in COST_COLUMNS]
     table = _runner_table(space, "nb101", names, list(sample.index), cache, processes)
     seconds = table.attrs["tfstats"]["statistics"]
     table = table.join(benchmark_costs(space, list(sample.index)))
-    rows = []
-    for ours in names + ["params", "flops"]:
-        theirs = REFERENCE[ours]
-        tau, rho, n = _corr(table[ours], sample["val_accuracy"])
-        rows.append(
-            {
-                "statistic": ours,
-                "reference": theirs,
-                "spearman_vs_ref": _corr(table[ours], sample[theirs])[1],
-                "tau_acc": tau,
-                "spearman_acc": rho,
-                "tau_acc_ref": _corr(sample[theirs], sample["val_accuracy"])[0],
-                "n": n,
-                "failed": int(table[f"{ours}_error"].notna().sum()) if f"{ours}_error" in table else 0,
-                "seconds": seconds.get(ours, {}).get("mean_seconds", np.nan),
-            }
-        )
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_fidelity_row(table, sample, accuracy, ours, seconds) for ours in names + list(COST_COLUMNS)])
 
 
 def _nb201_inputs(table_path):
@@ -287,16 +276,31 @@ def _nb101_inputs(table_path):
     return space, accuracy, table
 
 
-#: Per space: its inputs, the accuracy named in the report and the fidelity reference.
-SPACES = {
-    "nb201": (_nb201_inputs, "CIFAR-10 test_acc", "nb201_zc_proxies_cifar10.csv"),
-    "nb101": (_nb101_inputs, "val_acc_108 (nb101_20k.csv)", "nb101_zc_proxies_500.jsonl"),
+@dataclass(frozen=True)
+class Setup:
+    """What the benchmark reads and runs for one space."""
+
+    inputs: Callable          # table path -> (space, accuracy, table)
+    accuracy_name: str
+    reference: str            # NAS-Bench-Suite-Zero file of the fidelity sample
+    fidelity: Callable        # (space, sample, accuracy, cache, processes) -> DataFrame
+    fidelity_name: str
+    reference_accuracy: str | None = None  # the reference file's own accuracy column, else the space's
+    anchors: dict | None = None            # published figures, printed and drawn
+
+
+SETUPS = {
+    "nb201": Setup(_nb201_inputs, "CIFAR-10 test_acc", "nb201_zc_proxies_cifar10.csv", fidelity_report,
+                   "Full-size network (C=16, N=5, CIFAR-10 batch 64)", anchors=ANCHORS),
+    "nb101": Setup(_nb101_inputs, "val_acc_108 (nb101_20k.csv)", "nb101_zc_proxies_500.jsonl", nb101_fidelity_report,
+                   "The NB101 table's proxy set-up (configs/tfstats_runner/nb101.yaml)",
+                   reference_accuracy="val_accuracy"),
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--space", choices=list(SPACES), default="nb201")
+    parser.add_argument("--space", choices=list(SETUPS), default="nb201")
     parser.add_argument("--table", default=None, help="table of statistics (default: the space's embedded one)")
     parser.add_argument("--cells", type=int, default=0, help="fidelity sample of NAS-Bench-Suite-Zero cells (0: skip)")
     parser.add_argument("--processes", type=int, default=1)
@@ -306,29 +310,25 @@ def main() -> None:
     args = parser.parse_args()
     pd.set_option("display.width", 200, "display.max_rows", 200)
 
-    inputs, accuracy_name, reference_name = SPACES[args.space]
-    space, accuracy, table = inputs(args.table)
+    setup = SETUPS[args.space]
+    space, accuracy, table = setup.inputs(args.table)
     report = table_report(table, accuracy)
     covered = int(accuracy.index.isin(table.index).sum())
     print(f"\nTable {args.table or 'embedded'} ({len(table):,} cells, {covered:,} with accuracy): "
-          f"correlation with {accuracy_name}")
+          f"correlation with {setup.accuracy_name}")
     print(report.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    if args.space == "nb201":
-        print("published anchors:", ANCHORS)
+    if setup.anchors:
+        print("published anchors:", setup.anchors)
     plot_path = Path(args.plot or PROJECT_ROOT / "outputs" / f"tfstats_validation_{args.space}.png")
-    print("plot:", plot(report, plot_path, accuracy_name, anchor=args.space == "nb201"))
+    print("plot:", plot(report, plot_path, setup.accuracy_name, anchor=bool(setup.anchors)))
 
     if args.cells:
         # NB101 specs come unpruned: isomorphic rows (same hash) are averaged
-        reference = load_benchmark(reference_file(reference_name), space, missing_values=[-1e8], duplicates="mean")
+        reference = load_benchmark(reference_file(setup.reference), space, missing_values=[-1e8], duplicates="mean")
         sample = reference.sample(min(args.cells, len(reference)), random_state=args.seed)
-        if args.space == "nb201":
-            fidelity = fidelity_report(space, sample, accuracy, args.cache, args.processes)
-            what = "Full-size network (C=16, N=5, CIFAR-10 batch 64)"
-        else:
-            fidelity = nb101_fidelity_report(space, sample, args.cache, args.processes)
-            what = "The NB101 table's proxy set-up (configs/tfstats_runner/nb101.yaml)"
-        print(f"\n{what}, {len(sample)} random cells of NAS-Bench-Suite-Zero ({reference_name})")
+        own = sample[setup.reference_accuracy] if setup.reference_accuracy else accuracy
+        fidelity = setup.fidelity(space, sample, own, args.cache, args.processes)
+        print(f"\n{setup.fidelity_name}, {len(sample)} random cells of NAS-Bench-Suite-Zero ({setup.reference})")
         print(fidelity.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
