@@ -1,7 +1,8 @@
 """The table of a run: what is pending, computed through Lightning's ``Trainer.predict``.
 
 :func:`compute_table` reads the cache, lists the pending (architecture, statistics) items
-(invariant statistics once per isomorphism class, on its first member in space order),
+(invariant statistics once per isomorphism class, on its first member in space order) in a
+seeded random order,
 predicts them over a dataset (:class:`StatisticsModule`), each rank writing its own cache
 shard (:class:`~cbred.tfstats.runner.cache.ShardWriter`), then rank 0 compacts the run's
 shards and assembles the table from the cache. One process, several CPU processes
@@ -154,8 +155,7 @@ def compute_table(
         for arch in units:
             if (plan.keys[name], arch) not in done_pairs:
                 pending.setdefault(arch, []).append(name)
-    order = {a: i for i, a in enumerate(space.ids)} if len(pending) else {}
-    items = [(a, tuple(n)) for a, n in sorted(pending.items(), key=lambda kv: order[kv[0]])]
+    items = _in_seeded_order(pending, plan.seed)
     if cached_only:
         waiting = set(pending)
         complete = [a for a, r in zip(archs, reps.to_numpy()) if a not in waiting and r not in waiting]
@@ -168,6 +168,15 @@ def compute_table(
     compact_cache(directory, plan.run_id, plan.shard_header())
     rows = read_cache(directory, list(plan.keys.values()))
     return _assemble(plan, rows, archs, reps)
+
+
+def _in_seeded_order(pending: Mapping[str, list[str]], seed: int) -> list[tuple[str, tuple[str, ...]]]:
+    """Pending items in a seeded random order, not space order: the cache of an unfinished run
+    then holds a uniform sample of the space, which ``cached_only`` snapshots can be measured on.
+    """
+    archs = sorted(pending)
+    order = np.random.default_rng(seed).permutation(len(archs))
+    return [(archs[i], tuple(pending[archs[i]])) for i in order]
 
 
 def _predict(plan, items, directory, device, processes, num_nodes, strategy, progress) -> bool:

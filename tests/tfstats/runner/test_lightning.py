@@ -54,3 +54,24 @@ def test_cached_only_writes_the_finished_part_and_computes_nothing(space, probe,
                              progress=False, cached_only=True)
     assert list(snapshot.index) == first and snapshot["params"].notna().all()
     assert sorted(p.name for p in (tmp_path / "nb201").iterdir()) == files  # nothing computed or written
+
+
+def test_pending_cells_run_in_a_seeded_random_order(space, probe, tmp_path, monkeypatch):
+    # so that the cache of an unfinished run is a uniform sample, not the head of the space
+    cells = list(space.ids[:30])
+    seen: list[str] = []
+    real = lightning.evaluate
+
+    def spy(plan, arch, names, device):
+        seen.append(arch)
+        return real(plan, arch, names, device)
+
+    monkeypatch.setattr(lightning, "evaluate", spy)
+    orders = []
+    for seed, cache in ((0, "a"), (0, "b"), (1, "c")):
+        seen.clear()
+        compute_table(space, ["params"], probe=probe, archs=cells, repeats=1, seed=seed, cache=tmp_path / cache,
+                      progress=False)
+        orders.append(list(seen))
+    assert sorted(orders[0]) == sorted(cells) and orders[0] != cells
+    assert orders[1] == orders[0] and orders[2] != orders[0]
