@@ -11,7 +11,7 @@ random baseline), with the spread. Nothing but the evaluation reads accuracy.
     python benchmarks/selection_quality.py --procedures neighbourhood/edge --seeds 0
     python benchmarks/selection_quality.py --out results/quality    # table, CSV and figures
     python benchmarks/selection_quality.py --table results/quality/quality.csv --out results/quality  # re-plot
-    python benchmarks/selection_quality.py --procedures neighbourhood/edge -- tfstats=best_cifar10
+    python benchmarks/selection_quality.py --procedures neighbourhood/edge -- tfstats=seed_synflow_params
 
 Procedures whose order of the units does not depend on the budget are fitted once per seed
 and cut at every budget (``Reduction.order``); C+Q compositions are rerun per budget.
@@ -189,7 +189,7 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--benchmark", default="nb201_cifar10", help="benchmark config (accuracy table)")
     parser.add_argument("--out", type=Path, default=None, help="directory of quality.csv, quality.md and figures")
-    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. tfstats=best_cifar10")
+    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. tfstats=seed_synflow_params")
     parser.add_argument("--table", type=Path, default=None,
                         help="summarise and plot a quality.csv of an earlier run instead of running")
     args = parser.parse_args(argv)

@@ -5,7 +5,9 @@
    them, Kendall tau and Spearman with NB201 CIFAR-10 test accuracy over all scorable
    cells, the number of cells, the signal-to-noise ratio where the table has repeats
    (:func:`cbred.tfstats.noise.signal_to_noise`) and the mean seconds per evaluation
-   recorded in its metadata. Aggregates are over each cell's statistics' signed
+   recorded in its metadata, and what Quantiled at 1 % would hold under each (its mean
+   accuracy ``q1_mean`` and top-1 % recall ``q1_recall``: tau weighs every pair of cells
+   alike, the reduction only the best). Aggregates are over each cell's statistics' signed
    percentile ranks within the space; the statistic sets are fixed below, never chosen
    by accuracy (accuracy only scores them).
 2. **Fidelity** (``--cells N``, 0 to skip): on N random cells of NAS-Bench-Suite-Zero's
@@ -87,6 +89,11 @@ SETS = {
     "az_nas": ["az_expressivity", "az_progressivity", "az_trainability", "flops"],
     "az_nas+meco+swap+zico": ["az_expressivity", "az_progressivity", "az_trainability", "flops", "meco", "swap", "zico"],
     "seed+az_nas": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2", "az_expressivity", "az_progressivity", "az_trainability", "flops"],
+    "seed+az_nas+meco": ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2", "az_expressivity", "az_progressivity", "az_trainability", "flops", "meco"],
+    "az_nas+meco": ["az_expressivity", "az_progressivity", "az_trainability", "flops", "meco"],
+    # chosen without accuracy: the statistics whose proxy ranking agrees with the full-size
+    # network's (Spearman >= 0.9 in the fidelity report, cbred/resources/nb201_tfstats.md)
+    "faithful": ["naswot_v2", "synflow", "l2_norm", "zico", "meco", "swap", "flops"],
     # the seed's statistics that apply to NB101 networks (experiment=nb101)
     "seed_nb101": ["ntk_cond", "naswot_v1", "naswot_v2"],
     "seed_nb101+params": ["ntk_cond", "naswot_v1", "naswot_v2", "params"],
@@ -107,8 +114,22 @@ def _corr(x: pd.Series, y: pd.Series) -> tuple[float, float, int]:
     return float(kendalltau(x[ok], y[ok])[0]), float(spearmanr(x[ok], y[ok])[0]), int(ok.sum())
 
 
+def _top_end(score: pd.Series, accuracy: pd.Series, share: float = 0.01) -> dict:
+    """What Quantiled at ``share`` would hold under ``score``: mean accuracy, top-``share`` recall.
+
+    Kendall tau weighs every pair of cells alike; a reduction keeps only the best cells, so
+    an aggregate is also judged by its own best ``share`` of the cells that have a score.
+    """
+    ok = score.notna() & accuracy.notna()
+    n = max(1, int(round(share * ok.sum())))
+    picked = score[ok].sort_values(ascending=False, kind="stable").index[:n]
+    best = accuracy[ok] >= accuracy[ok].quantile(1 - share)
+    return {"q1_mean": float(accuracy[picked].mean()), "q1_recall": float(best[picked].sum() / best.sum())}
+
+
 def table_report(table: pd.DataFrame, accuracy: pd.Series) -> pd.DataFrame:
-    """One row per statistic and per (set, aggregator): tau, Spearman, n, SNR, seconds."""
+    """One row per statistic and per (set, aggregator): tau, Spearman, n, SNR, seconds, and
+    the accuracy and top-1 % recall of its best 1 % (:func:`_top_end`)."""
     meta = table.attrs.get("tfstats", {}).get("statistics", {})
     names = [n for n in meta if n in table.columns] or [
         c for c in table.columns if f"{c}_error" in table.columns
@@ -116,6 +137,7 @@ def table_report(table: pd.DataFrame, accuracy: pd.Series) -> pd.DataFrame:
     acc = accuracy.reindex(table.index)
     stds = [n for n in names if f"{n}_std" in table.columns and table[f"{n}_std"].notna().any()]
     snr = signal_to_noise(table, stds) if stds else pd.Series(dtype=float)
+    values = table[names].astype(float).mask(np.isinf(table[names].astype(float)))
     rows = []
     for name in names:
         tau, rho, n = _corr(table[name], acc)
@@ -126,12 +148,12 @@ def table_report(table: pd.DataFrame, accuracy: pd.Series) -> pd.DataFrame:
                 "tau": tau,
                 "spearman": rho,
                 "n": n,
+                **_top_end(values[name] * _direction(name), acc),
                 "snr": snr.get(name, np.nan),
                 "repeats": meta.get(name, {}).get("repeats"),
                 "seconds": meta.get(name, {}).get("mean_seconds"),
             }
         )
-    values = table[names].astype(float).mask(np.isinf(table[names].astype(float)))
     ranks = signed_ranks(values, {n: _direction(n) for n in names})
     deterministic = {n for n in names if n in _DIRECTIONS or (n in STATISTICS and not STATISTICS[n].stochastic)}
     every = [n for n in names if n in STATISTICS]  # the table's own statistics (not proxy_*)
@@ -143,8 +165,12 @@ def table_report(table: pd.DataFrame, accuracy: pd.Series) -> pd.DataFrame:
         if all(np.isfinite(w) or w == np.inf for w in weights.values()):  # every member's noise measured
             aggregators["noise"] = lambda r, w=weights: agg.noise_weighted_rank(r, w)
         for agg_name, fn in aggregators.items():
-            tau, rho, n = _corr(fn(ranks[members]), acc)
-            rows.append({"what": f"{set_name} [{agg_name}]", "kind": "aggregate", "tau": tau, "spearman": rho, "n": n})
+            score = fn(ranks[members])
+            tau, rho, n = _corr(score, acc)
+            # as the reduction: cells missing any member statistic are not scored
+            complete = score.where(values[members].notna().all(axis=1))
+            rows.append({"what": f"{set_name} [{agg_name}]", "kind": "aggregate", "tau": tau, "spearman": rho, "n": n,
+                         **_top_end(complete, acc)})
     return pd.DataFrame(rows)
 
 

@@ -82,6 +82,11 @@ def tf_path(tmp_path_factory):
          "params": 0.1 * convs},
         index=pd.Index(space.ids, name="arch"),
     )
+    # the default's other statistics (configs/tfstats/default.yaml), drawn after the seed's
+    # so that the columns above keep their values
+    for name in ("az_expressivity", "az_progressivity", "az_trainability", "meco"):
+        table[name] = convs + rng.normal(0, 1, len(convs))
+    table["flops"] = 20.0 * convs
     path = tmp_path_factory.mktemp("tfstats") / "tf.parquet"
     table.to_parquet(path)
     return path

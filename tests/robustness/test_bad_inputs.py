@@ -16,6 +16,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from omegaconf import OmegaConf
 import torch
 from hydra import compose, initialize_config_dir
 
@@ -24,7 +25,7 @@ from cbred.paths import PROJECT_ROOT
 from cbred.tfstats import load_table
 
 CONFIGS = str(PROJECT_ROOT / "configs")
-STATISTICS = ["ntk_cond", "linear_regions", "naswot_v1", "naswot_v2"]
+STATISTICS = list(OmegaConf.load(PROJECT_ROOT / "configs" / "tfstats" / "default.yaml").statistics)  # the default's
 
 
 @pytest.fixture(scope="module")

@@ -63,7 +63,7 @@ def test_aggregation_imports_without_torch():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("preset", ["seed", "best_cifar10", "aznas", "noise_weighted", "default"])
+@pytest.mark.parametrize("preset", ["seed", "seed_synflow_params", "aznas", "noise_weighted", "default"])
 def test_presets_compose_and_their_aggregate_scores_ranks(preset):
     with initialize_config_dir(str(PROJECT_ROOT / "configs"), version_base="1.3"):
         cfg = compose("reduce", overrides=[f"tfstats={preset}"])
