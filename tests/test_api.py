@@ -45,7 +45,7 @@ def test_reduce_returns_a_reduction_with_a_short_repr_and_html(nb201_csv):
     reduction = cbred.reduce("nb201", distance="hellinger", benchmark="nb201_cifar10", budget=200)
     assert isinstance(reduction, cbred.Reduction) and len(reduction.selected) == 200
     text = repr(reduction)
-    assert text.startswith("Reduction(nb201: 200 of 15,284 architectures selected (1.3%) by NeighbourhoodScore(")
+    assert text.startswith("Reduction(nb201: 200 of 14,884 architectures selected (1.3%) by NeighbourhoodScore(")
     assert "mean test_acc" in text and "\n" not in text and len(text) < 200
     html = reduction._repr_html_()
     assert "<table" in html and ">quantiled<" in html and ">selected<" in html
