@@ -40,6 +40,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, spearmanr
 
+from cbred.evaluation import top_set
+from cbred.pipeline import quantiled
+from cbred.selection.budget import budget_cells
 from cbred.tables import load_benchmark
 from cbred.spaces.nb201 import NB201Space
 from cbred.paths import PROJECT_ROOT, reference_file
@@ -118,13 +121,13 @@ def _top_end(score: pd.Series, accuracy: pd.Series, share: float = 0.01) -> dict
     """What Quantiled at ``share`` would hold under ``score``: mean accuracy, top-``share`` recall.
 
     Kendall tau weighs every pair of cells alike; a reduction keeps only the best cells, so
-    an aggregate is also judged by its own best ``share`` of the cells that have a score.
+    a score is also judged by its own best ``share`` of the cells that have it, picked and
+    counted as the reduction's evaluation does.
     """
     ok = score.notna() & accuracy.notna()
-    n = max(1, int(round(share * ok.sum())))
-    picked = score[ok].sort_values(ascending=False, kind="stable").index[:n]
-    best = accuracy[ok] >= accuracy[ok].quantile(1 - share)
-    return {"q1_mean": float(accuracy[picked].mean()), "q1_recall": float(best[picked].sum() / best.sum())}
+    picked = quantiled(score[ok], budget_cells(share, int(ok.sum())))
+    top = top_set(accuracy[ok], share)
+    return {"q1_mean": float(accuracy[picked].mean()), "q1_recall": float(picked.isin(top).sum() / len(top))}
 
 
 def table_report(table: pd.DataFrame, accuracy: pd.Series) -> pd.DataFrame:
@@ -137,7 +140,8 @@ def table_report(table: pd.DataFrame, accuracy: pd.Series) -> pd.DataFrame:
     acc = accuracy.reindex(table.index)
     stds = [n for n in names if f"{n}_std" in table.columns and table[f"{n}_std"].notna().any()]
     snr = signal_to_noise(table, stds) if stds else pd.Series(dtype=float)
-    values = table[names].astype(float).mask(np.isinf(table[names].astype(float)))
+    numeric = table[names].astype(float)
+    values = numeric.mask(np.isinf(numeric))
     rows = []
     for name in names:
         tau, rho, n = _corr(table[name], acc)
@@ -164,13 +168,12 @@ def table_report(table: pd.DataFrame, accuracy: pd.Series) -> pd.DataFrame:
         weights = {n: np.inf if n in deterministic else snr.get(n, np.nan) for n in members}
         if all(np.isfinite(w) or w == np.inf for w in weights.values()):  # every member's noise measured
             aggregators["noise"] = lambda r, w=weights: agg.noise_weighted_rank(r, w)
+        complete = values[members].notna().all(axis=1)  # as the reduction: only these are scored
         for agg_name, fn in aggregators.items():
             score = fn(ranks[members])
             tau, rho, n = _corr(score, acc)
-            # as the reduction: cells missing any member statistic are not scored
-            complete = score.where(values[members].notna().all(axis=1))
             rows.append({"what": f"{set_name} [{agg_name}]", "kind": "aggregate", "tau": tau, "spearman": rho, "n": n,
-                         **_top_end(complete, acc)})
+                         **_top_end(score.where(complete), acc)})
     return pd.DataFrame(rows)
 
 

@@ -1,11 +1,10 @@
 """The table of a run: what is pending, computed through Lightning's ``Trainer.predict``.
 
 :func:`compute_table` reads the cache, lists the pending (architecture, statistics) items
-(invariant statistics once per isomorphism class, on its first member in space order) in a
-seeded random order,
-predicts them over a dataset (:class:`StatisticsModule`), each rank writing its own cache
-shard (:class:`~cbred.tfstats.runner.cache.ShardWriter`), then rank 0 compacts the run's
-shards and assembles the table from the cache. One process, several CPU processes
+(invariant statistics once per isomorphism class, on its first member in space order),
+predicts them in a seeded random order over a dataset (:class:`StatisticsModule`), each
+rank writing its own cache shard (:class:`~cbred.tfstats.runner.cache.ShardWriter`), then
+rank 0 compacts the run's shards and assembles the table from the cache. One process, several CPU processes
 (``processes=2``), several GPUs or nodes (``strategy="ddp"``, ``num_nodes``).
 """
 
@@ -155,13 +154,13 @@ def compute_table(
         for arch in units:
             if (plan.keys[name], arch) not in done_pairs:
                 pending.setdefault(arch, []).append(name)
-    items = _in_seeded_order(pending, plan.seed)
     if cached_only:
         waiting = set(pending)
         complete = [a for a, r in zip(archs, reps.to_numpy()) if a not in waiting and r not in waiting]
         return _assemble(plan, done, complete, reps.loc[complete])
     is_zero = True
-    if items:
+    if pending:
+        items = _in_seeded_order(pending, plan.seed)
         is_zero = _predict(plan, items, directory, device, processes, num_nodes, strategy, progress)
     if not is_zero:
         return None
