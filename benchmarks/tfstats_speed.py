@@ -49,7 +49,7 @@ def measure(config: str, n_cells: int, overrides: list[str]):
         wall = cpu = 0.0
         for arch in cells:
             torch.manual_seed(0)
-            network = build_network(space.name, arch, **probe.network)
+            network = build_network(space, arch, **probe.network)
             w, c = time.perf_counter(), time.process_time()
             try:
                 stat.fn(network, batch)

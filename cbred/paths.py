@@ -45,9 +45,13 @@ def cache_dir() -> Path:
 
 
 def register_config_resolvers() -> None:
-    """``${reference_file:NAME}`` (reference data) and ``${resource_file:NAME}`` in Hydra configs."""
+    """``${reference_file:NAME}`` (reference data), ``${resource_file:NAME}`` and
+    ``${space_config:NAME}`` (the declaration ``configs/space/NAME.yaml``) in Hydra configs."""
     from omegaconf import OmegaConf
 
     OmegaConf.register_new_resolver("reference_file", lambda name: str(reference_file(name)), replace=True)
     # ``${resource_file:NAME}``: a file the project generated and ships (cbred/resources)
     OmegaConf.register_new_resolver("resource_file", lambda name: str(RESOURCES / name), replace=True)
+    # one declaration per space, shared by reduce.py and the TF runner
+    OmegaConf.register_new_resolver(
+        "space_config", lambda name: OmegaConf.load(PROJECT_ROOT / "configs" / "space" / f"{name}.yaml"), replace=True)

@@ -132,7 +132,8 @@ def test_experiments_compose(tf_path, tmp_path):
     edge = _compose(tf_path, tmp_path, "experiment=edge_gpu")
     assert edge.constraints.edgegpu_latency.max == 4.0
     nb101 = _compose(tf_path, tmp_path, "experiment=nb101")
-    assert nb101.space._target_.endswith("NB101Space.enumerated") and nb101.clustering.max_samples == 20000
+    assert nb101.space._target_.endswith("NodeDAGSpace") and nb101.space.name == "nb101"
+    assert nb101.clustering.max_samples == 20000
     assert nb101.distance._target_.endswith("LearnedDistance") and nb101.tfstats.partial is True
     assert "linear_regions" not in nb101.tfstats.statistics  # saturates on NB101 networks
     assert nb101.distance.checkpoint.endswith("cbred/resources/nb101_encoder.ckpt")

@@ -37,7 +37,7 @@ def _compose(*overrides):
 
 def test_default_config_composes():
     cfg = _compose("output_dir=unused")
-    assert cfg.space._target_.endswith("NB201Space") and cfg.device == "auto"
+    assert cfg.space._target_.endswith("EdgeCellSpace") and cfg.space.name == "nb201" and cfg.device == "auto"
     assert cfg.datamodule.target._target_.endswith("GraphEditDistance") and cfg.datamodule.target.method == "exact"
     assert cfg.logger._target_ == "cbred.tracking.WandbTracker" and cfg.trainer.accelerator == "auto"
     assert cfg.callbacks.model_checkpoint.monitor == "val/spearman" == cfg.callbacks.early_stopping.monitor

@@ -1,12 +1,13 @@
-"""Per-edge substitution distance of NAS-Bench-201 cells (a fixed-topology shortcut).
+"""Per-edge substitution distance of edge-operation cells (a fixed-topology shortcut).
 
-Every NB201 cell has the same six edges; a cell is the tuple of their operations
-(:attr:`cbred.spaces.nb201.NB201Space.codes`). The distance of two cells is the sum, over
-the six edges, of the cost of changing the operation of that edge::
+Every cell of a declared edge-operation space (NAS-Bench-201, TransNAS-Bench-101 micro,
+:class:`~cbred.spaces.edge_cell.EdgeCellSpace`) has the same edges; a cell is the tuple of
+their operations, read from its cell string. The distance of two cells is the sum, over
+the edges, of the cost of changing the operation of that edge::
 
     d(a, b) = sum_e C[a_e, b_e]
 
-with ``C`` over :data:`cbred.spaces.nb201.OPS`: 0 for equal operations, ``indel`` between
+with ``C`` over ``none`` and the graphs' operations: 0 for equal operations, ``indel`` between
 ``none`` (no edge) and an operation, ``substitution`` between two operations, cheaper
 pairs from ``pair_costs`` (the cost model of :mod:`cbred.distances.costs`).
 
@@ -26,14 +27,22 @@ from typing import Any
 import numpy as np
 import torch
 
-from cbred.spaces.nb201 import EDGES, NODE_VOCAB, OPS, NB201Space
 from cbred.distances.base import Distance
 from cbred.distances.costs import DEFAULT_PAIR_COSTS, check_cost, substitution_matrix
 from cbred.graph import GraphBatch
 
 
+#: NAS-Bench-201's edge operations, ``none`` first (the costs a fresh distance checks).
+NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+
+
+def _edge_ops(vocab: Sequence[str]) -> tuple[str, ...]:
+    """``none`` and the operations of a graph vocabulary (input and output left out)."""
+    return ("none",) + tuple(op for op in vocab if op not in ("input", "output"))
+
+
 class EdgeSubstitutionDistance(Distance):
-    """Sum over the six NB201 edges of the cost of changing that edge's operation.
+    """Sum over the cell edges of the cost of changing that edge's operation.
 
     Parameters
     ----------
@@ -48,9 +57,9 @@ class EdgeSubstitutionDistance(Distance):
 
     Notes
     -----
-    Symmetric; a metric when the ``5 x 5`` cost matrix is one (the default is), see
-    :attr:`triangle_inequality`. Needs graphs of NB201 cells with their ids (cell
-    strings), as :meth:`NB201Space.graphs` makes them.
+    Symmetric; a metric when the cost matrix is one (the default is), see
+    :attr:`triangle_inequality`. Needs graphs of edge-operation cells with their ids (cell
+    strings), as :meth:`EdgeCellSpace.graphs` makes them.
     """
 
     name = "transformation_edge"
@@ -71,12 +80,11 @@ class EdgeSubstitutionDistance(Distance):
         self.pair_costs = pair_costs
         self.indel = indel
 
-    def edge_costs(self) -> np.ndarray:
-        """``C``: cost of changing an edge's operation, shape ``(5, 5)`` over :data:`OPS`."""
-        costs = substitution_matrix(OPS, self.substitution, self.pair_costs or ())
-        none = OPS.index("none")
-        costs[none, :] = costs[:, none] = check_cost("indel", self.indel)
-        costs[none, none] = 0.0
+    def edge_costs(self, ops: Sequence[str] = NB201_OPS) -> np.ndarray:
+        """``C``: cost of changing an edge's operation, over ``ops`` (``none`` first)."""
+        costs = substitution_matrix(tuple(ops), self.substitution, self.pair_costs or ())
+        costs[0, :] = costs[:, 0] = check_cost("indel", self.indel)
+        costs[0, 0] = 0.0
         return costs
 
     def _check_params(self) -> None:
@@ -91,35 +99,47 @@ class EdgeSubstitutionDistance(Distance):
             )
 
     def features(self, graphs: GraphBatch) -> np.ndarray:
-        """Operation codes of the six edges, from the cell strings in ``graphs.ids``.
+        """Every cell as ``[C[a_e, :] for every edge e | onehot(a_e) for every edge e]``.
+
+        ``a_e`` is the operation of edge ``e`` (``0`` = ``none``, then the graphs' operations
+        in vocabulary order), read from the cell strings in ``graphs.ids``; carrying the
+        cost rows makes :meth:`block` one product, whatever the space's operations.
 
         Shapes
         ------
-        graphs : N NB201 graphs -> (N, 6) int64
+        graphs : N cells of E edges, K operations with ``none`` -> (N, 2 E K) float32
         """
-        if graphs.vocab != NODE_VOCAB:
-            raise ValueError(
-                f"{self.name} works on NB201 cells only; got graphs with vocabulary {graphs.vocab}"
-            )
         if graphs.ids is None:
             raise ValueError(
-                f"{self.name} reads the NB201 cell strings from graphs.ids, which is None "
-                "(build the batch with NB201Space.graphs(ids))"
+                f"{self.name} reads the cell strings from graphs.ids, which is None "
+                "(build the batch with space.graphs(ids))"
             )
-        return NB201Space().codes_of(graphs.ids).astype(np.int64)
+        ops = _edge_ops(graphs.vocab)
+        code = {op: k for k, op in enumerate(ops)}
+        try:
+            rows = [[code[token.partition("~")[0]] for token in arch.replace("+", "|").split("|") if token]
+                    for arch in graphs.ids]
+            codes = np.array(rows, dtype=np.int64)
+        except (KeyError, ValueError, AttributeError):
+            raise ValueError(
+                f"{self.name} works on edge-operation cells (cell strings 'op~i'); got ids such as "
+                f"{list(graphs.ids[:2])} with vocabulary {graphs.vocab}"
+            ) from None
+        if codes.ndim != 2:
+            raise ValueError(f"{self.name}: the cells have different numbers of edges")
+        costs = self.edge_costs(ops).astype(np.float32)
+        one_hot = np.eye(len(ops), dtype=np.float32)[codes]
+        return np.concatenate([costs[codes].reshape(len(codes), -1), one_hot.reshape(len(codes), -1)], axis=1)
 
     def block_bytes(self, n_features: int) -> int:
         return 16  # the float32 product and its copy
 
     def block(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """``onehot(x) @ blockdiag(C) @ onehot(y).T``.
+        """``[cost rows of x] @ [one-hot of y].T``: the sum over edges of ``C[x_e, y_e]``.
 
         Shapes
         ------
-        x : (a, 6), y : (b, 6) -> (a, b) float32
+        x : (a, 2 E K), y : (b, 2 E K) -> (a, b) float32
         """
-        costs = torch.as_tensor(self.edge_costs(), dtype=torch.float32, device=x.device)
-        n_ops = len(OPS)
-        left = (costs[x.long()]).reshape(len(x), len(EDGES) * n_ops)  # row e: C[x_e, :]
-        right = torch.nn.functional.one_hot(y.long(), n_ops).reshape(len(y), -1).float()
-        return left @ right.T
+        half = x.shape[1] // 2
+        return x[:, :half].float() @ y[:, half:].float().T

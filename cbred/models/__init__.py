@@ -1,9 +1,10 @@
 """Torch networks of the search spaces, built from architecture ids.
 
-``build_network(space_name, arch, **config)`` looks the space up in :data:`NETWORKS`
-(``"nb201"``, ``"nb101"``) and builds the benchmark's network around the cell; ``C``
-(width), ``N`` (cells per stage) and ``num_classes`` are keyword parameters of every
-network, so cheaper proxy networks are one override away.
+``build_network(space, arch, **config)`` builds the network a space's declaration
+describes around cell ``arch``: the builder is looked up in :data:`NETWORKS` by the
+space's ``network_kind`` (``edge_cell``, ``node_dag``, ``darts``), its defaults are the
+declaration's ``network`` and ``config`` overrides them (``C``, ``N``, ``num_classes``,
+...), so cheaper proxy networks are one override away.
 """
 
 from __future__ import annotations
@@ -15,52 +16,75 @@ from torch import nn
 
 from cbred.registry import Registry
 
-#: Network builders by space name: ``builder(arch, space=None, **config) -> nn.Module``.
+#: Network builders by network kind: ``builder(space, arch, **config) -> nn.Module``.
 NETWORKS: Registry[Callable[..., nn.Module]] = Registry("network")
+#: Built-in spaces a name may stand for in :func:`build_network` (no cell table needed).
+BUILTIN_SPACES: Registry[Callable[[], Any]] = Registry("space")
 
 
-@NETWORKS.register("nb201")
-def _nb201(arch: str, space: Any = None, **config: Any) -> nn.Module:
-    from cbred.models.nb201_net import NB201Network
+@NETWORKS.register("edge_cell")
+def _edge_cell(space: Any, arch: str, **config: Any) -> nn.Module:
+    from cbred.models.cell_network import CellNetwork
 
-    return NB201Network(arch, **config)
+    return CellNetwork(space, arch, **config)
 
 
-@NETWORKS.register("nb101")
-def _nb101(arch: Any, space: Any = None, **config: Any) -> nn.Module:
+@NETWORKS.register("node_dag")
+def _node_dag(space: Any, arch: Any, **config: Any) -> nn.Module:
     from cbred.models.nb101_net import NB101Network
 
     if isinstance(arch, str):
-        if space is None:
+        if "table" not in vars(space) and "parent" not in vars(space):  # never enumerate a space for one cell
             raise ValueError(
-                f"NB101 cell {arch!r} is a module hash: pass its Spec, or space= an NB101Space "
-                "that knows it (the channel split depends on the vertex order of the spec)"
+                f"{space.name} cell {arch!r} is a module hash: pass its Spec, or a space that knows it "
+                "(a table of cells; the channel split depends on the vertex order of the spec)"
             )
         arch = space.spec(arch)
     return NB101Network(arch, **config)  # checks that arch is a Spec
 
 
-def build_network(space_name: str, arch: Any, **config: Any) -> nn.Module:
-    """The torch network of architecture ``arch`` of space ``space_name``.
+@NETWORKS.register("darts")
+def _darts(space: Any, arch: str, **config: Any) -> nn.Module:
+    from cbred.models.darts_net import DartsNetwork
+
+    return DartsNetwork(space, arch, **config)
+
+
+@BUILTIN_SPACES.register("nb201")
+def _nb201_space():
+    from cbred.spaces.nb201 import NB201Space
+
+    return NB201Space()
+
+
+@BUILTIN_SPACES.register("nb101")
+def _nb101_space():
+    from cbred.spaces.nb101 import NB101Space
+
+    return NB101Space.declaration()
+
+
+def build_network(space: Any, arch: Any, **config: Any) -> nn.Module:
+    """The torch network of architecture ``arch`` of ``space``.
 
     Parameters
     ----------
-    space_name : str
-        Key of :data:`NETWORKS` (``"nb201"``, ``"nb101"``).
+    space : SearchSpace or str
+        A declared space, or the name of a built-in one (``"nb201"``, ``"nb101"``).
     arch : str or Spec
-        NB201 cell string; NB101 :class:`~cbred.spaces.nb101.Spec`, or module hash together
-        with ``space=`` (an :class:`~cbred.spaces.nb101.NB101Space`).
+        An id of ``space`` (NB101: a module hash the space knows, or a
+        :class:`~cbred.spaces.nb101.Spec`).
     **config
-        ``C``, ``N``, ``num_classes`` and the network's other keyword parameters
-        (:class:`~cbred.models.nb201_net.NB201Network`,
-        :class:`~cbred.models.nb101_net.NB101Network`); ``space`` for NB101 hashes.
+        Overrides of the declaration's ``network`` (``C``, ``N``, ``num_classes``, ...).
 
     Raises
     ------
     UnknownNameError
-        (a ``KeyError``) for an unknown space, listing the choices.
+        (a ``KeyError``) for an unknown space name or network kind, listing the choices.
     """
-    return NETWORKS[space_name](arch, **config)
+    if isinstance(space, str):
+        space = BUILTIN_SPACES[space]()
+    return NETWORKS[space.network_kind](space, arch, **{**space.network, **config})
 
 
-__all__ = ["NETWORKS", "build_network"]
+__all__ = ["BUILTIN_SPACES", "NETWORKS", "build_network"]

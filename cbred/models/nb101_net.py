@@ -23,15 +23,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from cbred.spaces.nb101 import Spec
+from cbred.models.library import build_operation
 from cbred.models.ops import Classifier, ConvBNReLU, _Reset, check_sizes
-
-#: Module of each NB101 vertex operation, given its channel count.
-VERTEX_OPS = {
-    "conv3x3-bn-relu": lambda channels: ConvBNReLU(channels, channels, 3),
-    "conv1x1-bn-relu": lambda channels: ConvBNReLU(channels, channels, 1),
-    "maxpool3x3": lambda channels: nn.MaxPool2d(3, stride=1, padding=1),
-}
+from cbred.spaces.node_dag import Spec
 
 
 def vertex_channels(in_channels: int, out_channels: int, matrix: np.ndarray) -> list[int]:
@@ -84,7 +78,7 @@ class NB101Cell(_Reset):
         self.channels = vertex_channels(in_channels, out_channels, self.matrix.astype(int))
         self.ops = nn.ModuleList(
             [nn.Identity()]
-            + [VERTEX_OPS[op](self.channels[v]) for v, op in enumerate(spec.ops[1:-1], start=1)]
+            + [build_operation(op, self.channels[v]) for v, op in enumerate(spec.ops[1:-1], start=1)]
             + [nn.Identity()]
         )
         # 1x1 projections of the cell input into every vertex it feeds (output included).
@@ -144,7 +138,7 @@ class NB101Network(_Reset):
     ) -> None:
         super().__init__()
         if not isinstance(spec, Spec):
-            raise TypeError(f"NB101 network needs a cbred.spaces.nb101.Spec, got {type(spec).__name__}")
+            raise TypeError(f"NB101 network needs a cbred.spaces.node_dag.Spec, got {type(spec).__name__}")
         check_sizes("NB101", C=C, N=N, num_classes=num_classes, stacks=stacks, in_channels=in_channels)
         self.spec = spec
         self.stem = ConvBNReLU(in_channels, C, 3)

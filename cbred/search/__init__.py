@@ -16,7 +16,6 @@ from cbred.search.evaluators import CallableEvaluator, Evaluation, TabularEvalua
 from cbred.search.evolution import RegularizedEvolution
 from cbred.search.local_search import LocalSearch
 from cbred.search.loop import run_search
-from cbred.search.neighbours import NEIGHBOURS
 from cbred.search.query_log import QueryLog
 from cbred.search.random_search import RandomSearch
 from cbred.search.strategy import SearchStrategy
@@ -25,7 +24,6 @@ __all__ = [
     "CallableEvaluator",
     "Evaluation",
     "LocalSearch",
-    "NEIGHBOURS",
     "QueryLog",
     "RandomSearch",
     "RegularizedEvolution",

@@ -15,7 +15,6 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 import pandas as pd
 
-from cbred.search.neighbours import NEIGHBOURS
 
 
 class SearchDomain:
@@ -24,15 +23,15 @@ class SearchDomain:
     Parameters
     ----------
     space : SearchSpace
-        The search space (its ``name`` selects the neighbourhood in
-        :data:`~cbred.search.neighbours.NEIGHBOURS`).
+        The search space (its :meth:`~cbred.spaces.space.SearchSpace.neighbours` are the
+        edit-distance-1 neighbourhoods).
     members : sequence of str
         Architecture ids of the sub-space; every one must be in ``universe``.
     universe : sequence of str, optional
         Ids the evaluator can answer (default: ``members``). Mutations allowed to leave the
         sub-space stay inside it.
     neighbours : callable, optional
-        ``neighbours(space, arch) -> tuple of str``; default ``NEIGHBOURS[space.name]``.
+        ``neighbours(space, arch) -> tuple of str``; default ``space.neighbours(arch)``.
 
     Raises
     ------
@@ -51,7 +50,7 @@ class SearchDomain:
         self.space = space
         self.members = pd.Index(members, name="arch")
         self.universe = self.members if universe is None else pd.Index(universe, name="arch")
-        self.neighbours_of = NEIGHBOURS[space.name] if neighbours is None else neighbours
+        self.neighbours_of = type(space).neighbours if neighbours is None else neighbours
         if len(self.members) == 0:
             raise ValueError("SearchDomain: the sub-space (members) is empty")
         if self.members.has_duplicates:

@@ -1,4 +1,8 @@
-"""Enumeration of the whole NAS-Bench-101 space (423,624 unique cells).
+"""Enumeration of a declared node-DAG space: the whole NAS-Bench-101 space (423,624 unique cells).
+
+Every function takes the declaration's :class:`~cbred.spaces.node_dag.DAGRules` (default:
+NAS-Bench-101's), so any declared node-operation space of up to 7 vertices is enumerated
+the same way.
 
 Brute force would hash all ~510 million labelled matrices. Instead, for every vertex
 count ``n = 2..7``:
@@ -33,9 +37,12 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from cbred.cache import write_parquet
-from cbred.spaces.nb101 import HASH_LABEL, INTERIOR_OPS, MAX_EDGES, MAX_VERTICES, _refine
+from cbred.cache import config_key
 from cbred.graph import INPUT, OUTPUT
 from cbred.paths import cache_dir
+from cbred.spaces.canonical import refine
+from cbred.spaces.nb101 import MAX_EDGES, RULES
+from cbred.spaces.node_dag import DAGRules
 
 #: Number of unique cells of NAS-Bench-101 (Ying et al., 2019).
 N_CELLS = 423_624
@@ -81,7 +88,7 @@ def _codes_under(matrices: np.ndarray, perms: np.ndarray) -> np.ndarray:
     return codes
 
 
-def unlabelled_classes(n: int) -> list[tuple[int, np.ndarray]]:
+def unlabelled_classes(n: int, max_edges: int = MAX_EDGES) -> list[tuple[int, np.ndarray]]:
     """One representative per isomorphism class of full DAGs with ``n`` vertices.
 
     Returns
@@ -90,7 +97,7 @@ def unlabelled_classes(n: int) -> list[tuple[int, np.ndarray]]:
         ``automorphisms`` is an ``(A, n)`` array of the interior permutations that map the
         representative onto itself (identity included).
     """
-    masks, matrices = full_dags(n)
+    masks, matrices = full_dags(n, max_edges)
     perms = _interior_permutations(n)
     codes = _codes_under(matrices, perms)
     canonical = codes.min(axis=1)
@@ -99,21 +106,21 @@ def unlabelled_classes(n: int) -> list[tuple[int, np.ndarray]]:
     return [(int(masks[i]), perms[codes[i] == codes[i, 0]]) for i in np.sort(first)]
 
 
-def labelling_orbits(n: int, automorphisms: np.ndarray) -> np.ndarray:
+def labelling_orbits(n: int, automorphisms: np.ndarray, n_ops: int = len(RULES.operations)) -> np.ndarray:
     """One interior labelling per orbit under ``automorphisms``: shape (L, n-2), op codes."""
     k = n - 2
-    labellings = np.array(list(itertools.product(range(len(INTERIOR_OPS)), repeat=k)), dtype=np.int64)
+    labellings = np.array(list(itertools.product(range(n_ops), repeat=k)), dtype=np.int64)
     if k == 0:
         return labellings.reshape(1, 0)
-    place = len(INTERIOR_OPS) ** np.arange(k)[::-1]
+    place = n_ops ** np.arange(k)[::-1]
     own = labellings @ place
     # automorphism p moves the label of vertex p[v] to vertex v
     images = np.stack([labellings[:, p[1:-1] - 1] @ place for p in automorphisms], axis=1)
     return labellings[own == images.min(axis=1)]
 
 
-def _hash_class(task: tuple[int, int, np.ndarray]) -> list[tuple[str, int, int, str]]:
-    n, mask, automorphisms = task
+def _hash_class(task: tuple[int, int, np.ndarray, DAGRules]) -> list[tuple[str, int, int, str]]:
+    n, mask, automorphisms, rules = task
     from cbred.spaces.nb101 import decode_matrix
 
     matrix = decode_matrix(n, mask)
@@ -122,16 +129,16 @@ def _hash_class(task: tuple[int, int, np.ndarray]) -> list[tuple[str, int, int, 
     preds = [np.flatnonzero(matrix[:, v]).tolist() for v in range(n)]
     succs = [np.flatnonzero(matrix[v, :]).tolist() for v in range(n)]
     rows = []
-    for labelling in labelling_orbits(n, automorphisms).tolist():
-        ops = (INPUT, *(INTERIOR_OPS[c] for c in labelling), OUTPUT)
-        labels = [HASH_LABEL[o] for o in ops]
-        rows.append((_refine(n, in_degree, out_degree, preds, succs, labels), n, mask, ",".join(ops)))
+    for labelling in labelling_orbits(n, automorphisms, len(rules.operations)).tolist():
+        ops = (INPUT, *(rules.operations[c] for c in labelling), OUTPUT)
+        labels = [rules.labels[o] for o in ops]
+        rows.append((refine(n, in_degree, out_degree, preds, succs, labels), n, mask, ",".join(ops)))
     return rows
 
 
-def enumerate_space(processes: int | None = None, progress: bool = True) -> pd.DataFrame:
-    """All unique NB101 cells as a compact table (index ``hash``; ``n_vertices``, ``edges``,
-    ``ops``), sorted by hash.
+def enumerate_space(processes: int | None = None, progress: bool = True, rules: DAGRules = RULES) -> pd.DataFrame:
+    """All unique cells of a declaration (default NB101) as a compact table (index ``hash``;
+    ``n_vertices``, ``edges``, ``ops``), sorted by hash.
 
     Raises
     ------
@@ -140,14 +147,14 @@ def enumerate_space(processes: int | None = None, progress: bool = True) -> pd.D
         the space; it does, so this guards the implementation).
     """
     tasks = [
-        (n, mask, autos)
-        for n in range(2, MAX_VERTICES + 1)
-        for mask, autos in unlabelled_classes(n)
+        (n, mask, autos, rules)
+        for n in range(2, rules.max_vertices + 1)
+        for mask, autos in unlabelled_classes(n, rules.max_edges)
     ]
     processes = processes or os.cpu_count() or 1
     rows: list[tuple[str, int, int, str]] = []
     chunk = max(1, len(tasks) // (processes * 64))
-    bar = tqdm(total=len(tasks), desc="NB101 cells", unit="graph", disable=not progress)
+    bar = tqdm(total=len(tasks), desc=f"{rules.name} cells", unit="graph", disable=not progress)
     with ProcessPoolExecutor(processes) as pool:
         for result in pool.map(_hash_class, tasks, chunksize=chunk):
             rows.extend(result)
@@ -156,21 +163,26 @@ def enumerate_space(processes: int | None = None, progress: bool = True) -> pd.D
     table = pd.DataFrame(rows, columns=["hash", "n_vertices", "edges", "ops"]).set_index("hash")
     if table.index.has_duplicates:
         dup = table.index[table.index.duplicated()][:3].tolist()
-        raise RuntimeError(f"hash collision between non-isomorphic NB101 cells: {dup}")
+        raise RuntimeError(f"hash collision between non-isomorphic {rules.name} cells: {dup}")
     table = table.astype({"n_vertices": np.int8, "edges": np.int32}).sort_index()
     return table
 
 
-def default_path() -> Path:
-    return cache_dir() / DEFAULT_FILE
+def default_path(rules: DAGRules = RULES) -> Path:
+    """NB101's table is ``nb101_cells.parquet``; another declaration's is named by its rules."""
+    if rules == RULES:
+        return cache_dir() / DEFAULT_FILE
+    key = config_key({"operations": list(rules.operations), "max_vertices": rules.max_vertices,
+                      "max_edges": rules.max_edges})
+    return cache_dir() / f"{rules.name}_cells_{key}.parquet"
 
 
-def load_or_enumerate(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Read the enumeration table, writing it first (atomically) when absent."""
-    path = Path(path) if path else default_path()
+def load_or_enumerate(path: str | os.PathLike | None = None, rules: DAGRules = RULES) -> pd.DataFrame:
+    """Read the enumeration table of ``rules``, writing it first (atomically) when absent."""
+    path = Path(path) if path else default_path(rules)
     if not path.exists():
-        print(f"cbred: enumerating NB101 into {path} (about a minute, once)")
-        write_parquet(enumerate_space(), path)
+        print(f"cbred: enumerating {rules.name} into {path} (NB101: about a minute, once)")
+        write_parquet(enumerate_space(rules=rules), path)
     return pd.read_parquet(path)
 
 
@@ -205,7 +217,7 @@ def burnside_count(n: int) -> int:
                     while w not in seen:
                         seen.add(w)
                         w = int(p[w])
-            fixed += len(INTERIOR_OPS) ** cycles
+            fixed += len(RULES.operations) ** cycles
         total += fixed // len(autos)
     return total
 

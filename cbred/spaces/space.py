@@ -12,6 +12,7 @@ import abc
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from cbred.graph import AdjacencyTensor, CompGraph, GraphBatch
@@ -26,12 +27,22 @@ def check_nonempty(archs: Sequence[str], space: str) -> tuple[str, ...]:
 
 
 class SearchSpace(abc.ABC):
-    """A finite NAS search space whose architectures are identified by strings."""
+    """A NAS search space whose architectures are identified by strings.
+
+    An *enumerable* space lists its ids; a *sampled* one (too large to list, e.g. DARTS)
+    has no ``ids`` but draws architectures uniformly (:meth:`sample`) and validates and
+    canonicalises user ids (:meth:`canonical_id`). Every step downstream works on the cells
+    it is given (:class:`~cbred.spaces.sample.SpaceSample` makes a sample a space).
+    """
 
     #: Short name used in configs, caches and checkpoints.
-    name: ClassVar[str]
+    name: str
     #: Node operation vocabulary of the computational graphs (with input and output).
-    node_vocab: ClassVar[tuple[str, ...]]
+    node_vocab: tuple[str, ...]
+    #: Key of the space's network builder in :data:`cbred.models.NETWORKS`.
+    network_kind: ClassVar[str]
+    #: Defaults of the network around the cell (keyword arguments of its builder).
+    network: dict = {}
 
     # -- ids -------------------------------------------------------------------------
     @property
@@ -45,6 +56,50 @@ class SearchSpace(abc.ABC):
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def size(self) -> int:
+        """Number of architectures (encodings) of the space, listed or not."""
+        return len(self.ids)
+
+    @property
+    def enumerable(self) -> bool:
+        """Whether :attr:`ids` can be listed; otherwise the space is sampled."""
+        return True
+
+    def _require_enumerable(self) -> None:
+        if not self.enumerable:
+            raise ValueError(
+                f"space {self.name!r} has {self.size:.3g} architectures, too many to list: it is sampled "
+                "(space.sample(n, random_state=seed), or a reduction from a sample: tfstats.sample)"
+            )
+
+    def draw(self, rng: np.random.Generator) -> str:
+        """One architecture drawn uniformly (an enumerable space draws among its ids)."""
+        return self.ids[int(rng.integers(len(self)))]
+
+    def sample(self, n: int, *, random_state=None, distinct: bool = True) -> list[str]:
+        """``n`` architectures drawn uniformly, seeded by ``random_state``.
+
+        ``distinct``: no id twice (draws repeat until ``n`` distinct ids are found); else
+        ``n`` independent draws.
+
+        Raises
+        ------
+        ValueError
+            ``n`` not a positive integer, or more distinct ids than an enumerable space has.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"sample: n must be an integer >= 1, got {n!r}")
+        if distinct and self.enumerable and n > len(self):
+            raise ValueError(f"sample: {n} distinct architectures requested, space {self.name!r} has {len(self)}")
+        rng = np.random.default_rng(random_state)
+        if not distinct:
+            return [self.draw(rng) for _ in range(n)]
+        found: dict[str, None] = {}
+        while len(found) < n:
+            found.setdefault(self.draw(rng), None)
+        return list(found)
 
     def __contains__(self, arch: object) -> bool:
         return arch in self._id_set
@@ -129,6 +184,10 @@ class SearchSpace(abc.ABC):
         training pairs); a space without one says so.
         """
         raise NotImplementedError(f"space {self.name!r} has no mutation operator")
+
+    def neighbours(self, arch: str) -> tuple[str, ...]:
+        """The architectures one edit of the mutation operator away from ``arch`` (distinct, not ``arch``)."""
+        raise NotImplementedError(f"space {self.name!r} has no neighbourhood")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} architectures)"

@@ -68,7 +68,7 @@ def require_input_dependence(logits: Tensor, what: str) -> None:
 
 
 def feature_blocks(network: nn.Module) -> list[nn.Module]:
-    """The stem and every block of ``network.cells``: the stages whose outputs AZ-NAS reads.
+    """The stem and every block of ``network.cells`` (a sequence or a list of cells): the stages whose outputs AZ-NAS reads.
 
     Raises
     ------
@@ -77,7 +77,7 @@ def feature_blocks(network: nn.Module) -> list[nn.Module]:
         benchmark networks of :mod:`cbred.models`), naming its class.
     """
     stem, cells = getattr(network, "stem", None), getattr(network, "cells", None)
-    if not isinstance(stem, nn.Module) or not isinstance(cells, nn.Sequential):
+    if not isinstance(stem, nn.Module) or not isinstance(cells, (nn.Sequential, nn.ModuleList)):
         raise TypeError(
             f"{type(network).__name__} has no `stem` module and `cells` nn.Sequential "
             "(the block layout of cbred.models' networks)"

@@ -116,7 +116,7 @@ def network_costs(
         rows = []
         for arch in missing[start : start + chunk]:
             with torch.device("meta"):
-                network = build_network(space.name, arch, space=space)
+                network = build_network(space, arch)
             rows.append((arch, *count_network(network)))
             bar.update()
         frame = pd.DataFrame(rows, columns=["arch", *COST_COLUMNS])

@@ -45,7 +45,7 @@ def test_is_not_isomorphism_invariant(nb201_space):
 
 def test_bad_input(nb201_space, nb101_sample):
     distance = EdgeSubstitutionDistance(cache=False)
-    with pytest.raises(ValueError, match="NB201 cells only"):
+    with pytest.raises(ValueError, match="works on edge-operation cells"):
         distance.pairwise(nb101_sample.graphs(nb101_sample.ids[:3]))
     unnamed = nb201_space.graphs(nb201_space.ids[:3])
     unnamed = type(unnamed)(unnamed.ops, unnamed.adjacency, unnamed.vocab, ids=None)
@@ -53,5 +53,5 @@ def test_bad_input(nb201_space, nb101_sample):
         distance.pairwise(unnamed)
     with pytest.raises(ValueError, match="triangle inequality"):
         EdgeSubstitutionDistance(substitution=3.0, indel=1.0).pairwise(unnamed)
-    with pytest.raises(ValueError, match="NB201 cells only"):
+    with pytest.raises(ValueError, match="works on edge-operation cells"):
         distance.pairwise(batch(chain("input", "conv", "output")))

@@ -20,7 +20,7 @@ def test_parameter_counts_equal_the_benchmark_for_every_cell(nb101_sample, nb101
     published = pd.read_json(nb101_jsonl, lines=True).set_index("hash")["params"]
     with torch.device("meta"):
         counts = {
-            h: sum(p.numel() for p in build_network("nb101", h, space=nb101_sample).parameters())
+            h: sum(p.numel() for p in build_network(nb101_sample, h).parameters())
             for h in nb101_sample.ids
         }
     assert len(counts) == 1000
@@ -54,11 +54,11 @@ def test_forward_shapes_and_downsampling_of_odd_sizes():
 
 def test_hash_needs_the_space_that_knows_it(nb101_sample):
     arch = nb101_sample.ids[0]
-    with pytest.raises(ValueError, match="space="):
+    with pytest.raises(ValueError, match="a space that knows it"):
         build_network("nb101", arch)
     with pytest.raises(KeyError, match="not in this space"):
-        build_network("nb101", "0" * 32, space=nb101_sample)
-    assert isinstance(build_network("nb101", arch, space=nb101_sample, C=4, N=1), NB101Network)
+        build_network(nb101_sample, "0" * 32)
+    assert isinstance(build_network(nb101_sample, arch, C=4, N=1), NB101Network)
 
 
 def test_unknown_space_lists_the_choices():

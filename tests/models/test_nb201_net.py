@@ -4,7 +4,8 @@ import torch
 
 from cbred.spaces.nb201 import format_cell
 from cbred.models import build_network
-from cbred.models.nb201_net import NB201Cell, NB201Network
+from cbred.models.cell_network import CellNetwork, EdgeCell
+from cbred.spaces.nb201 import EDGES, OPS, NB201Space
 from tests.conftest import reference
 
 CELL = "|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"
@@ -36,22 +37,22 @@ def test_width_and_depth_change_the_parameter_count_as_the_layout_says():
     # stem 3*C*9 + 2C; conv3x3 C*C*9 + 2C; one cell with a single conv3x3 edge, one stage
     cell = format_cell([3, 0, 0, 0, 0, 0])
     for C in (2, 5):
-        net = NB201Network(cell, C=C, N=1, stages=1, num_classes=3)
+        net = CellNetwork(NB201Space(), cell, C=C, N=1, stages=1, num_classes=3)
         expected = (27 * C + 2 * C) + (9 * C * C + 2 * C) + 2 * C + (C * 3 + 3)
         assert n_params(net) == expected
 
 
 def test_cell_computes_the_sum_over_incoming_edges():
     # node1 = x, node2 = node1 = x, node3 = x + node2 = 2x
-    cell = NB201Cell([1, 0, 1, 1, 0, 1], channels=3)
+    cell = EdgeCell(EDGES, [OPS[c] for c in [1, 0, 1, 1, 0, 1]], channels=3)
     x = torch.randn(2, 3, 4, 4)
     assert torch.allclose(cell(x), 2 * x)
-    zero = NB201Cell([1, 1, 1, 0, 0, 0], channels=3)  # nothing reaches the output
+    zero = EdgeCell(EDGES, [OPS[c] for c in [1, 1, 1, 0, 0, 0]], channels=3)  # nothing reaches the output
     assert zero(x).abs().sum() == 0
 
 
 def test_reset_parameters_reinitialises():
-    net = NB201Network(CELL, C=2, N=1)
+    net = build_network("nb201", CELL, C=2, N=1)
     before = [p.clone() for p in net.parameters()]
     torch.manual_seed(1)
     net.reset_parameters()
@@ -60,13 +61,18 @@ def test_reset_parameters_reinitialises():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"C": 0}, "C must be"), ({"N": 1.5}, "N must be"), ({"stages": 4}, "stages must be")],
+    [({"C": 0}, "C must be"), ({"N": 1.5}, "N must be"), ({"stages": 0}, "stages must be")],
 )
 def test_bad_configuration_names_the_parameter(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        NB201Network(CELL, **kwargs)
+        build_network("nb201", CELL, **kwargs)
 
 
 def test_bad_cell_string_is_rejected():
     with pytest.raises(ValueError, match="unknown operation"):
         build_network("nb201", CELL.replace("avg_pool_3x3", "max_pool_3x3"))
+
+
+def test_unknown_reduction_block_lists_the_choices():
+    with pytest.raises(KeyError, match="unknown reduction block 'maxout' \\(choices: pool, residual\\)"):
+        build_network("nb201", CELL, reduction="maxout")

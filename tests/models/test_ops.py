@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from cbred.models.ops import AvgPool3x3, Classifier, ConvBNReLU, ResidualReduction, Zero, check_sizes
+from cbred.models.ops import AvgPool, Classifier, ConvBNReLU, ResidualReduction, Zero, check_sizes
 
 
 def test_check_sizes_names_the_first_bad_size():
@@ -15,7 +15,7 @@ def test_check_sizes_names_the_first_bad_size():
 
 def test_average_pooling_leaves_padding_out_of_the_mean():
     x = torch.arange(9.0).view(1, 1, 3, 3)
-    out = AvgPool3x3()(x)
+    out = AvgPool(3)(x)
     assert out.shape == x.shape
     assert out[0, 0, 0, 0] == 2.0  # mean of 0, 1, 3, 4: the corner's 4 real neighbours, not 9 with zeros
     assert out[0, 0, 1, 1] == 4.0 and out[0, 0, 0, 1] == 2.5  # mean of 0, 1, 2, 3, 4, 5

@@ -52,7 +52,7 @@ def test_multiply_adds_equal_torchs_flop_counter(nb101_jsonl, nb101_sample):
     cells += [("nb101", h, nb101_sample) for h in pd.read_json(nb101_jsonl, lines=True)["hash"].iloc[:4]]
     for name, arch, space in cells:
         with torch.device("meta"):
-            network = build_network(name, arch, space=space)
+            network = build_network(name if space is None else space, arch)
         counter = FlopCounterMode(display=False)
         with torch.no_grad(), counter:
             network(torch.empty(1, 3, 32, 32, device="meta"))

@@ -24,6 +24,10 @@ def run(cfg) -> dict[str, Any]:
     limit = cfg.get("archs_limit")
     limit = None if limit is None else check_count(limit, "archs_limit", minimum=1)
     space = instantiate(cfg.space)
+    if cfg.get("sample") is not None:  # a sampled space (DARTS-like): cells drawn uniformly, seeded
+        from cbred.spaces.sample import SpaceSample
+
+        space = SpaceSample.draw(space, check_count(cfg.sample, "sample"), random_state=counts["seed"])
     probe = instantiate(cfg.probe)
     probes = {name: instantiate(p) for name, p in (cfg.get("probes") or {}).items()}
     archs = None

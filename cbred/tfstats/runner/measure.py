@@ -38,7 +38,7 @@ def evaluate(plan: Plan, arch: str, names: Sequence[str], device: torch.device) 
             start = time.perf_counter()
             try:
                 torch.manual_seed(plan.seed + r)
-                network = build_network(plan.space.name, arch, space=plan.space, **probe.network)
+                network = build_network(plan.space, arch, **probe.network)
                 network = network.to(device)
                 batch = probe.inputs.sample(probe.batch_size, plan.seed + r).to(device)
             except Exception as error:  # the whole group fails with the same reason

@@ -25,7 +25,8 @@ CACHE_VERSION = 1
 #: The code a statistic's value depends on besides its own module: the networks it is measured
 #: on. Not the whole ``cbred.models`` package: an edit of the graph encoder must not make every
 #: cached statistic stale.
-NETWORK_MODULES = ("cbred.models.ops", "cbred.models.nb201_net", "cbred.models.nb101_net", "cbred.tfstats._layers")
+NETWORK_MODULES = ("cbred.models.ops", "cbred.models.library", "cbred.models.cell_network", "cbred.models.nb101_net",
+                   "cbred.models.darts_net", "cbred.tfstats._layers")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class Probe:
     Parameters
     ----------
     network : mapping
-        Keyword arguments of :func:`cbred.models.build_network` (``C``, ``N``, ...).
+        Keyword arguments of :func:`cbred.models.build_network` (``C``, ``N``, ...), over the
+        declaration's own ``network``.
     inputs : ImageSource
         Where input batches come from.
     batch_size : int
