@@ -25,6 +25,7 @@ from cbred.cache import atomic_write
 from cbred.learned.featurizer import GraphFeaturizer
 from cbred.learned.distance import LearnedDistance, export_encoder
 from cbred.learned.metric_learner import fidelity_table
+from cbred.spaces.sample import SpaceSample
 from cbred.tracking import start_tracking
 
 log = logging.getLogger("train")
@@ -38,6 +39,8 @@ def run(cfg: DictConfig) -> dict:
     pl.seed_everything(cfg.seed, workers=True)
     output_dir = Path(cfg.output_dir)
     space = instantiate(cfg.space)
+    if not space.enumerable:  # a space too large to list trains on a uniform sample of its cells
+        space = SpaceSample.draw(space, cfg.sample, random_state=cfg.seed)
     featurizer = GraphFeaturizer(tuple(space.node_vocab), **cfg.features)
     # objects go into the partial, not through Hydra (which would turn the dataclass into a dict)
     datamodule = instantiate(cfg.datamodule, _partial_=True, _convert_="all")(space=space, featurizer=featurizer)

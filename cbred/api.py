@@ -10,6 +10,7 @@ and its groups), so that a notebook gets the command line's results::
     cbred.reduce("nb201", distance="hellinger", budget=0.05)
     cbred.reduce("nb201", selection="cluster_union", clustering="agglomerative", variant="qc")
     cbred.reduce("nb201", overrides=["selection.base.n_neighbors=20"])
+    cbred.reduce(EdgeCellSpace(name="mine", operations=[...]), overrides=["tfstats.path=FILE"])
 
 :func:`compose` returns the config itself, :func:`load_inputs` the space and the accuracy it
 names and :func:`reduce_from_config` the reduction of a config: the three steps of
@@ -18,7 +19,7 @@ names and :func:`reduce_from_config` the reduction of a config: the three steps 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from hydra import compose as hydra_compose
@@ -27,6 +28,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from cbred.spaces.sample import SpaceSample
 from cbred.spaces.space import SearchSpace
 from cbred.paths import PROJECT_ROOT, register_config_resolvers
 from cbred.pipeline import Reduction, reduce_space
@@ -83,9 +85,18 @@ def compose(space: str = "nb201", *, budget: float | int | None = None, seed: in
         return hydra_compose("reduce", overrides=chosen)
 
 
-def load_inputs(cfg: DictConfig) -> tuple[SearchSpace, pd.Series | None]:
-    """The space, and the benchmark accuracy when ``cfg.benchmark.path`` is set."""
-    space = instantiate(cfg.space)
+def load_inputs(cfg: DictConfig, space: SearchSpace | None = None) -> tuple[SearchSpace, pd.Series | None]:
+    """The space (``cfg.space``, or ``space`` when given), and the benchmark accuracy when
+    ``cfg.benchmark.path`` is set.
+
+    A space too large to list becomes the sample its TF table measured
+    (:class:`~cbred.spaces.sample.SpaceSample`): the cells the reduction works on.
+    """
+    space = instantiate(cfg.space) if space is None else space
+    if not space.enumerable:
+        table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)
+        ids = table["arch"] if "arch" in table.columns else table.index
+        space = SpaceSample(space, list(dict.fromkeys(ids)))
     accuracy = None
     if cfg.benchmark.path is not None:
         accuracy = load_accuracy(
@@ -122,9 +133,15 @@ def reduce_from_config(cfg: DictConfig, space: SearchSpace, accuracy: pd.Series 
     )
 
 
-def reduce(space: str = "nb201", *, budget: float | int | None = None, seed: int | None = None,
-           overrides: Sequence[str] = (), **groups: str) -> Reduction:
+def reduce(space: str | SearchSpace | Mapping = "nb201", *, budget: float | int | None = None,
+           seed: int | None = None, overrides: Sequence[str] = (), **groups: str) -> Reduction:
     """Reduce ``space`` as ``python reduce.py`` does, with its defaults; see :func:`compose`.
+
+    ``space`` is the name of a config of ``configs/space/``, a declared space
+    (:class:`~cbred.spaces.edge_cell.EdgeCellSpace`, ...) or a declaration as a mapping
+    (``{"_target_": "cbred.spaces.edge_cell.EdgeCellSpace", "name": ..., ...}``, the content
+    of a space YAML). A space the project ships no TF table for needs
+    ``overrides=["tfstats.path=FILE"]``.
 
     Returns
     -------
@@ -132,6 +149,15 @@ def reduce(space: str = "nb201", *, budget: float | int | None = None, seed: int
         ``reduction.selected`` holds the selected ids; with a benchmark,
         ``reduction.evaluation`` compares them with Quantiled, random and the full space.
     """
-    cfg = compose(space, budget=budget, seed=seed, overrides=overrides, **groups)
-    loaded_space, accuracy = load_inputs(cfg)
+    declared = None
+    if isinstance(space, Mapping):
+        declared = instantiate(dict(space))
+    elif isinstance(space, SearchSpace):
+        declared = space
+    elif not isinstance(space, str):
+        raise TypeError(f"space must be a config name (e.g. 'nb201'), a declared SearchSpace or a declaration "
+                        f"mapping, got {type(space).__name__}: {space!r}")
+    cfg = compose("nb201" if declared is not None else space, budget=budget, seed=seed, overrides=overrides,
+                  **groups)
+    loaded_space, accuracy = load_inputs(cfg, declared)
     return reduce_from_config(cfg, loaded_space, accuracy)

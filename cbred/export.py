@@ -9,6 +9,9 @@
   NASLib writes it: ``{"hash": ..., "matrix": [[0, 1, ...], ...], "ops": ["input",
   "conv3x3-bn-relu", ..., "output"]}`` (pruned matrix, row = source). File
   ``selected_nb101.jsonl``.
+* Any other (declared) space: one row per selected cell, its id (the space's own exchange
+  format: a cell string, a DARTS genotype string), ``tf_rank`` and ``selection_score``. File
+  ``selected_<space>.csv``.
 * ``manifest.json``: the space, the procedure and its parameters, the budget, the sizes,
   the metrics, the files and the config of the run.
 
@@ -104,15 +107,21 @@ def _nb101_records(reduction, space, order_table) -> tuple[str, pd.DataFrame]:
     return "selected_nb101.jsonl", pd.DataFrame(rows, columns=["hash", "matrix", "ops"])
 
 
-#: How the selection of every space is written: ``records(reduction, space, order_table) -> (file name, rows)``.
+def _id_records(reduction, space, order_table) -> tuple[str, pd.DataFrame]:
+    selected = pd.Index(reduction.selected, name="arch")
+    frame = pd.DataFrame({"tf_rank": reduction.tf_rank.reindex(selected).to_numpy(),
+                          "selection_score": reduction.selection_score.reindex(selected).to_numpy()}, index=selected)
+    return f"selected_{space.name}.csv", frame.reset_index()
+
+
+#: How the selection of a benchmark space is written: ``records(reduction, space, order_table) -> (file name, rows)``;
+#: any other space writes its ids (:func:`_id_records`).
 EXPORTERS: dict[str, Callable] = {"nb201": _nb201_records, "nb101": _nb101_records}
 
 
 def selected_records(reduction, space, *, order_table=None) -> tuple[str, pd.DataFrame]:
     """File name and rows of the selected sub-space in the space's exchange format."""
-    if space.name not in EXPORTERS:
-        raise ValueError(f"no export format for space {space.name!r}; known: {sorted(EXPORTERS)}")
-    return EXPORTERS[space.name](reduction, space, order_table)
+    return EXPORTERS.get(space.name, _id_records)(reduction, space, order_table)
 
 
 def manifest(reduction, files: Mapping[str, str], config=None) -> dict:

@@ -248,7 +248,7 @@ def align_table(
 
 
 def load_tf_table(path=None, *, duplicates: str = "error", space: SearchSpace | None = None) -> pd.DataFrame:
-    """The TF-statistic table: the embedded NB201 one (``None``) or any table file.
+    """The TF-statistic table: the one the project ships for ``space`` (``None``) or any table file.
 
     Any CSV / parquet / JSON-lines file with architecture ids (``arch`` column, NB101
     ``hash`` column, or the index) and one column per statistic works, e.g. a user's own
@@ -257,6 +257,7 @@ def load_tf_table(path=None, *, duplicates: str = "error", space: SearchSpace | 
     Parameters
     ----------
     path : path, optional
+        Default: ``cbred/resources/<space>_tfstats.parquet`` (NB201's without a space).
     duplicates : {"error", "first", "mean"}
         Several rows of one id (same spelling): left for :func:`align_table` to report,
         or merged here (with a warning), as ``benchmark.duplicates`` does for accuracy.
@@ -265,9 +266,17 @@ def load_tf_table(path=None, *, duplicates: str = "error", space: SearchSpace | 
         NAS-Bench-Suite-Zero writes them) so that their duplicates can be merged.
     """
     if path is None:
-        from cbred.tfstats import load_table
+        from cbred.tfstats.table import embedded_table_path, load_table
 
-        table = load_table()
+        name = "nb201" if space is None else space.name
+        if not embedded_table_path(name).exists():
+            raise FileNotFoundError(
+                f"the project ships no TF-statistic table for space {name!r} "
+                f"({embedded_table_path(name).name}): compute one with the resumable runner "
+                "(python -m cbred.tfstats.runner space=... , see cbred/resources/*_tfstats.md) "
+                "and give it with tfstats.path=FILE"
+            )
+        table = load_table(embedded_table_path(name))
     else:
         if not Path(path).exists():  # e.g. experiment=nb101 before its table was computed
             raise FileNotFoundError(

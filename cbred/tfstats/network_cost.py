@@ -12,7 +12,8 @@ only, no memory, no arithmetic):
 - for NAS-Bench-201, every edge of every cell has the same channels and resolution as the
   other edges of its cell, so a network's cost is the cost of the all-``none`` network
   plus one term per edge that depends only on the edge's operation:
-  :func:`nb201_costs` counts six networks and adds the terms for all 15,625 cells.
+  :func:`edge_cell_costs` counts one network per operation and adds the per-edge terms
+  (NB201: five networks for all 15,625 cells).
 
 :func:`with_benchmark_costs` puts the counts into a table of statistics: ``params`` and
 ``flops`` become the benchmark network's, the probe's own values are kept as
@@ -37,7 +38,6 @@ from tqdm.auto import tqdm
 from cbred.cache import config_key, read_verified_parquet, source_digest, write_verified_parquet
 from cbred.models import build_network
 from cbred.paths import cache_dir
-from cbred.spaces.nb201 import OPS, format_cell, parse
 from cbred.spaces.space import SearchSpace
 
 #: Shape of one input image of the benchmarks' networks (CIFAR-10).
@@ -127,29 +127,32 @@ def network_costs(
     return counted.loc[archs, list(COST_COLUMNS)].astype(float).rename_axis("arch")
 
 
-def nb201_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.DataFrame:
-    """:func:`network_costs` of NB201 cells from six counted networks (edge costs add up).
+def edge_cell_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.DataFrame:
+    """:func:`network_costs` of edge-operation cells (NB201, ...) from one counted network per
+    operation (edge costs add up).
 
-    The all-``none`` network gives the fixed part; the network with operation ``op`` on
-    every edge gives six times that operation's per-edge term.
+    The network with the first operation on every edge and the network with operation
+    ``op`` on every edge differ by ``E`` times the difference of their per-edge terms
+    (``E`` edges per cell, every cell of the network alike).
     """
     archs = list(space.ids) if archs is None else space.check_ids(archs)
-    uniform = network_costs(space, [format_cell([code] * 6) for code in range(len(OPS))]).to_numpy()
+    n_edges = len(space.edges)
+    uniform = network_costs(space, [space.format([code] * n_edges) for code in range(len(space.ops))]).to_numpy()
     base = uniform[0]
-    per_edge = (uniform - base) / 6.0  # (operations, columns)
-    codes = np.array([parse(a) for a in archs], dtype=np.int64)  # (n, 6)
+    per_edge = (uniform - base) / n_edges  # (operations, columns), relative to the first operation
+    codes = space.codes_of(archs).astype(np.int64)  # (n, E)
     values = base + per_edge[codes].sum(axis=1)
     frame = pd.DataFrame(values, index=pd.Index(archs, name="arch"), columns=list(COST_COLUMNS))
     return frame.round(6)  # parameter counts are integers: undo the division's rounding
 
 
-#: Counting strategy by space name (default: one network at a time).
-COUNTERS: dict[str, Callable[[SearchSpace, Sequence[str] | None], pd.DataFrame]] = {"nb201": nb201_costs}
+#: Counting strategy by network kind (default: one network at a time).
+COUNTERS: dict[str, Callable[[SearchSpace, Sequence[str] | None], pd.DataFrame]] = {"edge_cell": edge_cell_costs}
 
 
 def benchmark_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> pd.DataFrame:
     """``params`` and ``flops`` (millions) of the benchmark network of every arch of ``space``."""
-    return COUNTERS.get(space.name, network_costs)(space, archs)
+    return COUNTERS.get(space.network_kind, network_costs)(space, archs)
 
 
 def with_benchmark_costs(table: pd.DataFrame, space: SearchSpace) -> pd.DataFrame:

@@ -22,6 +22,11 @@ from cbred.paths import RESOURCES
 
 #: The embedded table: every NB201 cell at the default proxy configuration.
 TABLE_PATH = RESOURCES / "nb201_tfstats.parquet"
+
+
+def embedded_table_path(space_name: str) -> Path:
+    """Where the project ships the TF table of a space: ``cbred/resources/<space>_tfstats.parquet``."""
+    return RESOURCES / f"{space_name}_tfstats.parquet"
 #: Schema-metadata key of the configuration JSON.
 METADATA_KEY = b"cbred.tfstats"
 

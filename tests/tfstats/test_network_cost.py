@@ -130,3 +130,14 @@ def test_nb101_costs_are_cached_per_cell_and_reused(nb101_jsonl, nb101_sample, t
     pd.testing.assert_frame_equal(again, first.loc[hashes[100:110] + hashes[:3]])
     more = network_costs(nb101_sample, hashes, cache=tmp_path)
     assert counted[110:] == hashes[110:] and more["params"].tolist() == list(range(120))
+
+
+def test_edge_costs_add_up_in_any_declared_edge_cell_space(tmp_path):
+    from cbred.spaces.edge_cell import EdgeCellSpace
+
+    space = EdgeCellSpace(name="tnb101_micro", operations=["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3"],
+                          network={"C": 4, "N": 2, "stages": 2})
+    cells = space.sample(12, random_state=0)
+    added = benchmark_costs(space, cells)  # five counted networks, terms added
+    counted = network_costs(space, cells, cache=tmp_path)  # one network per cell
+    np.testing.assert_allclose(added.to_numpy(), counted.to_numpy(), rtol=1e-9)
