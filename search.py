@@ -9,6 +9,14 @@ top 1 % and 0.1 % and the best accuracy at fixed budgets. The reduction comes fr
 groups as ``reduce.py``. The run directory receives ``search.csv`` (one row per query),
 ``metrics.json``, ``anytime.png``, ``queries.jsonl`` (the query log a rerun in the same
 directory resumes from) and ``config.yaml``; the run is logged like ``reduce.py``'s.
+
+With ``search.evaluator`` (a training function ``f(arch) -> float``, e.g. the stand-in
+``cbred.search.standin:train``) the oracle is that function and no accuracy table is read:
+the sub-spaces are ``full`` (every architecture of the space, drawn by ``space.draw``) and
+``reduced`` (the reduction's region, :mod:`cbred.selection.region`: any architecture of the
+space, listed or not, whose score reaches the selection's), so that a space too large to
+list is searched too. Without the full table there are no targets: the metrics are the
+best value found at fixed budgets (``search.csv`` has the best so far after every query).
 """
 
 from __future__ import annotations
@@ -16,8 +24,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import hydra
 import pandas as pd
@@ -28,8 +39,9 @@ from cbred.api import load_inputs, reduce_from_config
 from cbred.cache import atomic_write, json_safe
 from cbred.paths import register_config_resolvers
 from cbred.tables import load_accuracy
-from cbred.search import QueryLog, SearchDomain, TabularEvaluator
-from cbred.search.analysis import target_thresholds
+from cbred.search import CallableEvaluator, Domain, QueryLog, SampledDomain, SearchDomain, TabularEvaluator
+from cbred.search.analysis import CHECKPOINTS, target_thresholds
+from cbred.search.evaluators import load_function
 from cbred.search.experiment import compare_subsets, repeat_search
 from cbred.search.plot import plot_anytime
 from cbred.search.subsets import SUBSET_NAMES, random_subset, subset_size, subsets_from_reduction, subsets_from_run_dir
@@ -38,6 +50,9 @@ from cbred.tracking import start_tracking
 register_config_resolvers()  # `${reference_file:...}` in configs
 
 log = logging.getLogger("search")
+
+#: The sub-spaces a training function searches (the others are lists of a table's cells).
+OPEN_SUBSETS = ("full", "reduced")
 
 
 def _names(value) -> list[str]:
@@ -73,11 +88,40 @@ def load_subsets(cfg: DictConfig, space, accuracy: pd.Series) -> dict[str, pd.In
     return chosen
 
 
-def run(cfg: DictConfig) -> dict:
-    """Search every sub-space with every strategy, write the run directory, log it; return the metrics."""
+@dataclass
+class Oracle:
+    """What the searches of one run share: their domains, evaluator and targets.
+
+    Attributes
+    ----------
+    domains : dict of str to Domain
+        The sub-space of every name of ``space_subset``, in order.
+    make_evaluator : callable
+        A fresh evaluator per run.
+    thresholds : dict of str to float
+        Target accuracy by name (none without the full table).
+    facts : dict
+        Metrics of the sub-spaces (sizes, targets they hold, the region's threshold).
+    metric : str
+        What the oracle answers (the figure's axis).
+    cost : bool
+        Whether queries have a cost (``search.csv`` gets a ``cost`` column).
+    """
+
+    domains: dict[str, Domain]
+    make_evaluator: Callable[[], Any]
+    thresholds: dict[str, float] = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)
+    metric: str = "accuracy"
+    cost: bool = False
+
+
+def table_oracle(cfg: DictConfig) -> Oracle:
+    """The benchmark table as the oracle: listed sub-spaces inside the cells with accuracy."""
     if cfg.benchmark.path is None:
-        raise ValueError("search.py needs an accuracy table as its oracle: benchmark=nb201_cifar10, "
-                         "or benchmark.path=FILE benchmark.metric=COLUMN")
+        raise ValueError("search.py needs an oracle: an accuracy table (benchmark=nb201_cifar10, or "
+                         "benchmark.path=FILE benchmark.metric=COLUMN) or a training function "
+                         "(search.evaluator=module:function, e.g. cbred.search.standin:train)")
     space, accuracy = load_inputs(cfg)
     cost_column = cfg.benchmark.get("cost")
     cost = None if cost_column is None else load_accuracy(
@@ -86,6 +130,85 @@ def run(cfg: DictConfig) -> dict:
     universe = subsets["full"]
     oracle = accuracy.loc[universe]
     thresholds = target_thresholds(oracle)
+    facts = {
+        **{f"{name}/size": len(subsets[name]) for name in subsets},
+        **{f"threshold/{name}": value for name, value in thresholds.items()},
+        # how many of the full space's target cells each sub-space holds (0: every run is censored)
+        **{f"{name}/n_{target}": int((oracle.loc[subsets[name]] >= value).sum())
+           for name in subsets for target, value in thresholds.items()},
+    }
+    return Oracle(
+        domains={name: SearchDomain(space=space, members=subsets[name], universe=universe)
+                 for name in _names(cfg.space_subset)},
+        make_evaluator=lambda: TabularEvaluator(accuracy=oracle, cost=cost),
+        thresholds=thresholds, facts=facts, metric=cfg.benchmark.metric, cost=cost is not None,
+    )
+
+
+def training_oracle(cfg: DictConfig) -> Oracle:
+    """A training function as the oracle: the whole space and the reduction's region.
+
+    No accuracy table is read, so there are no targets; the reduction is computed here (a
+    space too large to list is reduced on the sample its TF table covers,
+    :func:`cbred.api.load_inputs`).
+    """
+    if cfg.benchmark.path is not None:
+        raise ValueError(f"search.evaluator and benchmark.path ({cfg.benchmark.path}) are two oracles; choose one "
+                         "(benchmark=none with search.evaluator)")
+    names = _names(cfg.space_subset)
+    refused = [name for name in names if name not in OPEN_SUBSETS]
+    if refused:
+        raise ValueError(f"space_subset: {refused} cannot be searched with search.evaluator (sub-spaces: "
+                         f"{', '.join(OPEN_SUBSETS)}; the others are lists of an accuracy table's cells)")
+    if cfg.search.reduction_dir is not None:
+        raise ValueError("search.reduction_dir holds a listed selection, not the reduction's region that "
+                         "search.evaluator searches; leave it null (the reduction is computed here)")
+    function = evaluator_function(cfg.search.evaluator)
+    space = instantiate(cfg.space)
+    reduction = reduce_from_config(cfg, load_inputs(cfg, space)[0]) if "reduced" in names else None
+    facts = {} if reduction is None else {
+        "reduced/n_listed": len(reduction.archs), "reduced/n_selected": len(reduction.selected),
+        "reduced/threshold": reduction.region.threshold,
+    }
+    # full: every architecture of the space; reduced: the members of the reduction's region
+    contains = {"full": None, "reduced": None if reduction is None else reduction.contains_many}
+    domains: dict[str, Domain] = {
+        name: SampledDomain(space=space, contains=contains[name], name={"full": "space", "reduced": "region"}[name])
+        for name in names
+    }
+    label = getattr(function, "__name__", type(function).__name__)
+    return Oracle(domains=domains, make_evaluator=lambda: CallableEvaluator(function=function), facts=facts,
+                  metric=f"{label} (search.evaluator)", cost=True)
+
+
+def evaluator_function(value) -> Callable[[str], float]:
+    """The training function ``search.evaluator`` names: ``module:function`` or a ``_target_`` config.
+
+    A ``_target_`` config must instantiate to a callable: a function with
+    ``_partial_: true``, or an object with ``__call__``.
+
+    Raises
+    ------
+    ValueError
+        Naming the value: a path that does not resolve, a config that fails or is not callable.
+    """
+    if not isinstance(value, (dict, DictConfig)):
+        return load_function(value)
+    target = value.get("_target_")
+    try:
+        function = instantiate(value)
+    except Exception as error:  # noqa: BLE001  (any failure of the user's config, with its cause)
+        raise ValueError(f"search.evaluator: instantiating {target!r} failed ({error}); a function needs "
+                         "`_partial_: true`") from error
+    if not callable(function):
+        raise ValueError(f"search.evaluator: {target!r} gave a {type(function).__name__}, not a callable "
+                         "(a function needs `_partial_: true`)")
+    return function
+
+
+def run(cfg: DictConfig) -> dict:
+    """Search every sub-space with every strategy, write the run directory, log it; return the metrics."""
+    oracle = (table_oracle if cfg.search.get("evaluator") is None else training_oracle)(cfg)
     options = cfg.search
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -93,29 +216,21 @@ def run(cfg: DictConfig) -> dict:
 
     tables = []
     with query_log if query_log is not None else nullcontext():
-        for subset in _names(cfg.space_subset):
-            domain = SearchDomain(space=space, members=subsets[subset], universe=universe)
+        for subset, domain in oracle.domains.items():
             for name, strategy_cfg in cfg.strategy.items():
                 tables.append(repeat_search(
-                    instantiate(strategy_cfg), domain, lambda: TabularEvaluator(accuracy=oracle, cost=cost),
+                    instantiate(strategy_cfg), domain, oracle.make_evaluator,
                     n_runs=options.n_runs, budget=options.budget, seed=cfg.seed, n_workers=options.n_workers,
                     log=query_log, key={"subset": subset, "strategy": name},
                 ))
     table = pd.concat(tables, ignore_index=True)
-    metrics, curves = compare_subsets(table, thresholds, budget=options.budget, n_boot=options.n_boot,
+    metrics, curves = compare_subsets(table, oracle.thresholds, budget=options.budget, n_boot=options.n_boot,
                                       random_state=cfg.seed)
-    metrics = {
-        **{f"{name}/size": len(subsets[name]) for name in subsets},
-        **{f"threshold/{name}": value for name, value in thresholds.items()},
-        # how many of the full space's target cells each sub-space holds (0: every run is censored)
-        **{f"{name}/n_{target}": int((oracle.loc[subsets[name]] >= value).sum())
-           for name in subsets for target, value in thresholds.items()},
-        **metrics,
-    }
+    metrics = {**oracle.facts, **metrics}
     strict = json_safe(metrics)
 
     columns = ["subset", "strategy", "run", "query", "arch", "accuracy", "best_so_far"]
-    if cost is not None:
+    if oracle.cost:
         columns.append("cost")
     atomic_write(output_dir / "search.csv", lambda tmp: table[columns].to_csv(tmp, index=False))
     text = json.dumps(strict, indent=2, allow_nan=False)
@@ -123,8 +238,8 @@ def run(cfg: DictConfig) -> dict:
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     figures = {}
     if cfg.plots.enabled:
-        figures["anytime"] = plot_anytime(curves, output_dir / "anytime.png", thresholds=thresholds,
-                                          metric=cfg.benchmark.metric)
+        figures["anytime"] = plot_anytime(curves, output_dir / "anytime.png", thresholds=oracle.thresholds,
+                                          metric=oracle.metric)
     with start_tracking(cfg, job_type="search") as tracker:
         tracker.log_metrics(strict)
         tracker.log_table("search_summary", summary_table(strict))
@@ -153,7 +268,13 @@ def _number(value, suffix: str = "", missing: str = "n/a") -> str:
 
 
 def format_summary(metrics: dict) -> str:
-    """Queries to top 1 % / 0.1 % per sub-space and strategy, then the speed-ups."""
+    """Queries to top 1 % / 0.1 % per sub-space and strategy, then the speed-ups.
+
+    Without targets (a training function as the oracle): the best value found at the
+    checkpoints instead.
+    """
+    if not any(key.startswith("threshold/") for key in metrics):
+        return format_best(metrics)
 
     def median(prefix: str, target: str) -> str:
         value, low, high = (metrics.get(f"{prefix}/queries_to_{target}_{s}") for s in ("median", "low", "high"))
@@ -172,6 +293,18 @@ def format_summary(metrics: dict) -> str:
         if key.startswith("speedup/") and not key.endswith(("_low", "_high")):
             low, high = metrics.get(f"{key}_low"), metrics.get(f"{key}_high")
             lines.append(f"  {key.removeprefix('speedup/'):<28} {_number(value, 'x')} [{_number(low, 'x')}, {_number(high, 'x')}]")
+    return "\n".join(lines)
+
+
+def format_best(metrics: dict) -> str:
+    """Mean best value found after each checkpoint's queries, per sub-space and strategy."""
+    lines = ["best value found so far (mean over runs) after N queries:"]
+    for subset, strategy in summary_table(metrics).index:
+        prefix = f"{subset}/{strategy}"
+        values = [f"{n}: {_number(metrics[f'{prefix}/best_at_{n}'])}" for n in CHECKPOINTS
+                  if f"{prefix}/best_at_{n}" in metrics]
+        values.append(f"final: {_number(metrics.get(f'{prefix}/best_final'))}")
+        lines.append(f"  {prefix:<20} " + "  ".join(values))
     return "\n".join(lines)
 
 

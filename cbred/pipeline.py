@@ -26,6 +26,14 @@ Points
     in the representation. Clusterers see every distinct point once
     (:class:`~cbred.selection.procedures.ClusterUnion`); neighbourhoods keep them, since
     identical architectures are legitimately each other's nearest neighbours.
+
+Region
+    The selection lists cells the reduction worked on; for a space too large to list those
+    are a sample (:class:`~cbred.spaces.sample.SpaceSample`). ``Reduction.region``
+    (:mod:`cbred.selection.region`) extends it to any architecture of the space: its score
+    (:meth:`Reduction.score`), membership (:meth:`Reduction.contains`) and members drawn
+    from the whole space (:meth:`Reduction.sample_members`), searched by
+    :class:`cbred.search.domain.SampledDomain`.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +56,7 @@ from cbred.distances.base import Distance
 from cbred.evaluation import BASELINES, Evaluation, evaluate
 from cbred.spaces.space import SearchSpace
 from cbred.tables import align_table
+from cbred.selection.region import SelectedRegion
 from cbred.selection import (
     Constraint,
     SubspaceSelector,
@@ -120,6 +129,10 @@ class Reduction:
         Seconds per step.
     excluded : dict of str to int
         Archs removed by the constraints and for NaN statistics.
+    region : SelectedRegion or None
+        The selection as membership of any architecture of the space, listed or not
+        (:mod:`cbred.selection.region`): :meth:`score`, :meth:`contains`,
+        :meth:`sample_members`. None for a reduction not built by :func:`reduce_space`.
     """
 
     space: str
@@ -142,6 +155,7 @@ class Reduction:
     evaluation: Evaluation | None = None
     timings: dict[str, float] = field(default_factory=dict)
     excluded: dict[str, int] = field(default_factory=dict)
+    region: SelectedRegion | None = None
 
     def __repr__(self) -> str:
         """One line: space, selection size, procedure, and the mean accuracy against Quantiled."""
@@ -190,6 +204,40 @@ class Reduction:
         if self.cluster_scores.empty:
             return -1
         return int(self.cluster_scores["rank"].idxmin())
+
+    # -- the selection beyond the listed cells (a space too large to list) ----------------
+    def score(self, archs: Iterable[str]) -> pd.Series:
+        """The region's score of any architectures of the space (:meth:`SelectedRegion.score`).
+
+        A listed cell keeps its ``selection_score``; any other architecture gets the score
+        of its neighbourhood among the units (:mod:`cbred.selection.region`).
+        """
+        return self._region("score").score(archs)
+
+    def contains(self, arch: str) -> bool:
+        """Whether ``arch`` (any id of the space) is in the selected sub-space (:meth:`SelectedRegion.contains`).
+
+        On the listed cells, after a procedure that orders the units by its score (the
+        default NeighbourhoodScore), the members are the selected cells and the cells of the
+        units scored exactly as the last, budget-cut one.
+        """
+        return self._region("contains").contains(arch)
+
+    def contains_many(self, archs: Iterable[str]) -> np.ndarray:
+        """Membership of every architecture, a boolean array (:meth:`SelectedRegion.contains_many`)."""
+        return self._region("contains_many").contains_many(archs)
+
+    def sample_members(self, n: int, *, random_state=None, method: str = "rejection",
+                       max_draws: int | None = None) -> list[str]:
+        """``n`` distinct members of the selected sub-space (:meth:`SelectedRegion.sample_members`)."""
+        return self._region("sample_members").sample_members(n, random_state=random_state, method=method,
+                                                             max_draws=max_draws)
+
+    def _region(self, method: str) -> SelectedRegion:
+        if self.region is None:
+            raise ValueError(f"Reduction.{method}: this reduction has no region (it was not built by "
+                             "reduce_space); rerun cbred.pipeline.reduce_space")
+        return self.region
 
     def metrics(self) -> dict:
         """Flat metrics (the ``metrics.json`` contract keys first, then the details)."""
@@ -401,6 +449,10 @@ def reduce_space(
         subsets=subsets,
         timings=timings,
         excluded=excluded,
+        region=SelectedRegion.from_selection(
+            space, distance, units=units, unit_scores=pd.Series(selector.scores_, index=unit_ids),
+            unit_rank=unit_rank, selected=selected, params=selector.params_, dedup=dedup,
+        ),
     )
     if accuracy is not None:
         scores = selector.cluster_scores_.get("score", pd.Series(dtype=float))

@@ -101,3 +101,55 @@ def test_default_search_computes_the_reduction(nb201_csv, tmp_path):
     assert 0 < metrics["reduced/size"] < metrics["full/size"]
     for key in ("speedup/reduced/rea/top1pct", "speedup/reduced/random/top1pct", "full/rea/best_at_10"):
         assert key in metrics
+
+
+@pytest.fixture(scope="module")
+def sampled_tf(tf_path, tmp_path_factory):
+    """A TF table of 2,000 NB201 cells: what a space too large to list has (synthetic statistics)."""
+    table = pd.read_parquet(tf_path)
+    path = tmp_path_factory.mktemp("sampled-tf") / "tf_2000.parquet"
+    table.loc[NB201Space().sample(2000, random_state=0)].to_parquet(path)
+    return path
+
+
+@pytest.mark.slow
+def test_search_with_a_training_function_on_nb201_treated_as_non_enumerable(sampled_tf, tmp_path):
+    from cbred.api import load_inputs, reduce_from_config
+
+    overrides = ["search.evaluator=cbred.search.standin:train", "+space.max_enumerable=1000",
+                 f"tfstats.path={sampled_tf}", f"output_dir={tmp_path}", "search.n_runs=2", "search.budget=12",
+                 "strategy=[rea,random,local]", "plots.enabled=false"]
+    cfg = _compose(*overrides)
+    metrics = run(cfg)
+    assert not any(key.startswith(("threshold/", "speedup/")) for key in metrics)  # no table, no targets
+    for subset in ("full", "reduced"):
+        for strategy in ("rea", "random", "local"):
+            assert metrics[f"{subset}/{strategy}/n_runs"] == 2 and f"{subset}/{strategy}/best_at_10" in metrics
+    assert metrics["reduced/n_listed"] <= 2000 and 0 < metrics["reduced/n_selected"] < 100
+    table = pd.read_csv(tmp_path / "search.csv")
+    assert list(table.columns) == ["subset", "strategy", "run", "query", "arch", "accuracy", "best_so_far", "cost"]
+    assert len(table) == 2 * 3 * 2 * 12
+    reduction = reduce_from_config(cfg, load_inputs(cfg)[0])
+    reduced = table.loc[table["subset"] == "reduced", "arch"]
+    assert reduction.contains_many(reduced).all()  # every query of the reduced search is in the region
+    assert not set(reduced) <= set(reduction.archs)  # ... which reaches beyond the 2,000 listed cells
+    assert run(_compose(*overrides)) == metrics  # replayed from the query log
+
+
+def test_search_with_a_training_function_refuses_what_needs_a_table(synthetic, tmp_path):
+    from search import evaluator_function
+
+    path, run_dir, _ = synthetic
+    evaluator = ["search.evaluator=cbred.search.standin:train", f"output_dir={tmp_path}"]
+    with pytest.raises(ValueError, match=r"\['quantiled'\] cannot be searched with search.evaluator"):
+        run(_compose(*evaluator, "space_subset=[full,quantiled]"))
+    with pytest.raises(ValueError, match="two oracles"):
+        run(_compose(*evaluator, f"benchmark.path={path}", "benchmark.metric=acc"))
+    with pytest.raises(ValueError, match="search.reduction_dir holds a listed selection"):
+        run(_compose(*evaluator, f"search.reduction_dir={run_dir}"))
+    with pytest.raises(ValueError, match="'cbred.search.standin' has no attribute 'fit'"):
+        run(_compose("search.evaluator=cbred.search.standin:fit", f"output_dir={tmp_path}", "space_subset=full"))
+    assert evaluator_function({"_target_": "cbred.search.standin.train", "_partial_": True})(
+        "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|") == 10.0
+    with pytest.raises(ValueError, match="_partial_: true"):
+        evaluator_function({"_target_": "cbred.search.standin.train"})

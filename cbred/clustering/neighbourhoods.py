@@ -76,6 +76,26 @@ def nearest_of(X: np.ndarray, queries: np.ndarray, references: np.ndarray, n_nei
     return _nearest(X, np.asarray(queries), np.asarray(references), n_neighbors, metric, exclude_self=False)
 
 
+def nearest_columns(distances: np.ndarray, n_neighbors: int) -> np.ndarray:
+    """Columns of the ``n_neighbors`` smallest entries of every row of a block of distances.
+
+    For points that are not among the references (architectures outside a reduction, against
+    its units): the same neighbours, ties broken by column, as :func:`nearest_of` finds for
+    points inside one matrix.
+
+    Shapes
+    ------
+    distances : (q, r) -> (q, n_neighbors), nearest first
+    """
+    distances = np.asarray(distances, dtype=np.float64)
+    if distances.ndim != 2:
+        raise ValueError(f"distances must be a (queries, references) block, got shape {distances.shape}")
+    if not 1 <= n_neighbors <= distances.shape[1]:
+        raise ValueError(f"n_neighbors must be in [1, {distances.shape[1]}] for {distances.shape[1]} references, "
+                         f"got {n_neighbors}")
+    return _k_smallest(distances, n_neighbors)
+
+
 def _nearest(X, queries: np.ndarray, references: np.ndarray, k: int, metric: str, *,
              exclude_self: bool) -> np.ndarray:
     """The ``k`` nearest references of every query, by (distance, position), block by block."""

@@ -57,6 +57,13 @@ def _nb201_space():
     return NB201Space()
 
 
+@BUILTIN_SPACES.register("darts")
+def _darts_space():
+    from cbred.spaces.darts import DartsSpace
+
+    return DartsSpace()
+
+
 @BUILTIN_SPACES.register("nb101")
 def _nb101_space():
     from cbred.spaces.nb101 import NB101Space

@@ -15,6 +15,7 @@ mpi4py's ``MPIPoolExecutor``, ...).
 
 from __future__ import annotations
 
+import importlib
 import math
 import time
 from collections.abc import Callable
@@ -133,3 +134,31 @@ class CallableEvaluator:
 
     def __repr__(self) -> str:
         return f"CallableEvaluator({getattr(self.function, '__name__', self.function)!r}, executor={type(self.executor).__name__})"
+
+
+def load_function(spec: str) -> Callable[[str], float]:
+    """The function a dotted path ``"package.module:function"`` names (``search.evaluator``).
+
+    ``function`` may be an attribute path (``module:Class.method``).
+
+    Raises
+    ------
+    ValueError
+        ``spec`` is not ``module:function``, its module cannot be imported, it has no such
+        attribute, or the attribute is not callable (each naming ``spec``).
+    """
+    module_name, colon, attribute = str(spec).partition(":")
+    if not colon or not module_name or not attribute:
+        raise ValueError(f"evaluator {spec!r}: expected 'package.module:function', e.g. cbred.search.standin:train")
+    try:
+        found = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ValueError(f"evaluator {spec!r}: cannot import module {module_name!r} ({error})") from None
+    for part in attribute.split("."):
+        if not hasattr(found, part):
+            raise ValueError(f"evaluator {spec!r}: {found.__name__ if hasattr(found, '__name__') else found!r} "
+                             f"has no attribute {part!r}")
+        found = getattr(found, part)
+    if not callable(found):
+        raise ValueError(f"evaluator {spec!r}: {attribute!r} is a {type(found).__name__}, not a function")
+    return found

@@ -18,7 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from cbred.search.analysis import CHECKPOINTS, anytime_curves, bootstrap_speedup, queries_to_reach, summarize_runs
-from cbred.search.domain import SearchDomain
+from cbred.search.domain import Domain
 from cbred.search.loop import run_search
 from cbred.search.query_log import QueryLog
 from cbred.search.strategy import SearchStrategy
@@ -29,7 +29,7 @@ RUN_COLUMNS = ("run", "query", "arch", "accuracy", "cost", "best_so_far")
 
 def repeat_search(
     strategy: SearchStrategy,
-    domain: SearchDomain,
+    domain: Domain,
     make_evaluator: Callable[[], Any],
     *,
     n_runs: int,
@@ -46,7 +46,7 @@ def repeat_search(
     ----------
     strategy : SearchStrategy
         Restarted for every run.
-    domain : SearchDomain
+    domain : Domain
     make_evaluator : callable
         Returns a fresh evaluator per run (so that its query count is the run's).
     n_runs, budget : int

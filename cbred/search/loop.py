@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from cbred.search.domain import SearchDomain
+from cbred.search.domain import Domain
 from cbred.search.evaluators import Evaluation
 from cbred.search.query_log import QueryLog
 from cbred.search.strategy import SearchStrategy, check_positive_int
@@ -34,7 +34,7 @@ TRACE_COLUMNS = ("query", "arch", "accuracy", "cost", "best_so_far")
 
 def run_search(
     strategy: SearchStrategy,
-    domain: SearchDomain,
+    domain: Domain,
     evaluator,
     *,
     budget: int,
@@ -50,7 +50,7 @@ def run_search(
     ----------
     strategy : SearchStrategy
         Started here on ``domain`` with ``random_state``.
-    domain : SearchDomain
+    domain : Domain
     evaluator : object
         ``submit(arch) -> Future`` of an :class:`~cbred.search.evaluators.Evaluation` (or of
         a float accuracy): :class:`~cbred.search.evaluators.TabularEvaluator`,

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from cbred.search.domain import SearchDomain
+from cbred.search.domain import Domain
 
 
 class SearchStrategy(abc.ABC):
@@ -29,7 +29,7 @@ class SearchStrategy(abc.ABC):
 
     Attributes
     ----------
-    domain_ : SearchDomain
+    domain_ : Domain
         Set by :meth:`start`.
     history_ : dict of str to float
         Accuracy of every evaluated architecture, in the order of the results.
@@ -37,17 +37,18 @@ class SearchStrategy(abc.ABC):
         Asked architectures whose result has not been told.
     """
 
-    def start(self, domain: SearchDomain, *, random_state: Any = None) -> SearchStrategy:
+    def start(self, domain: Domain, *, random_state: Any = None) -> SearchStrategy:
         """Validate the parameters and reset the search on ``domain``; returns ``self``.
 
         Parameters
         ----------
-        domain : SearchDomain
+        domain : Domain
         random_state : int, sequence of int or numpy Generator, optional
             All randomness of the search comes from it.
         """
-        if not isinstance(domain, SearchDomain):
-            raise TypeError(f"{type(self).__name__}.start: domain must be a SearchDomain, got {type(domain).__name__}")
+        if not isinstance(domain, Domain):
+            raise TypeError(f"{type(self).__name__}.start: domain must be a SearchDomain or a SampledDomain, "
+                            f"got {type(domain).__name__}")
         self._check_params()
         self.domain_ = domain
         self.rng_ = np.random.default_rng(random_state)

@@ -64,7 +64,7 @@ import numpy as np
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, prune
 from cbred.spaces.canonical import expression_label
 from cbred.spaces.operations import operations as parse_operations
-from cbred.spaces.space import SearchSpace
+from cbred.spaces.space import SearchSpace, declared_count, declared_network
 
 #: DARTS's operation set (its ``PRIMITIVES``), in code order.
 OPERATIONS = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
@@ -135,17 +135,12 @@ class DartsSpace(SearchSpace):
         network: Mapping[str, Any] | None = None,
     ) -> None:
         where = f"space {name!r}"
-        if not _integral(n_nodes) or n_nodes < 1:
-            raise ValueError(f"{where}: n_nodes must be an integer >= 1 (intermediate nodes per cell), "
-                             f"got {n_nodes!r}")
+        n_nodes = declared_count(where, "n_nodes", n_nodes, 1, " (intermediate nodes per cell)")
         parsed = parse_operations(operations, where=where)
         if all(op.role == "zero" for op in parsed):
             raise ValueError(f"{where}: every operation is zero ({[op.name for op in parsed]}): no cell "
                              "computes anything")
-        network = dict(network or {})
-        unknown = sorted(set(network) - set(NETWORK_KEYS))
-        if unknown:
-            raise ValueError(f"{where}: unknown network key(s) {unknown} (choices: {', '.join(NETWORK_KEYS)})")
+        network = declared_network(where, network, NETWORK_KEYS)
         self.name = name
         self.n_nodes = int(n_nodes)
         self.operations = parsed

@@ -28,7 +28,7 @@ import numpy as np
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, GraphBatch, on_path_mask
 from cbred.spaces.canonical import expression_label
 from cbred.spaces.operations import operations as parse_operations
-from cbred.spaces.space import SearchSpace, check_nonempty
+from cbred.spaces.space import SearchSpace, check_nonempty, declared_count, declared_network
 
 #: Spaces with more cells than this are sampled, not listed (see :attr:`SearchSpace.enumerable`).
 MAX_ENUMERABLE = 2_000_000
@@ -82,16 +82,12 @@ class EdgeCellSpace(SearchSpace):
         max_enumerable: int = MAX_ENUMERABLE,
     ) -> None:
         where = f"space {name!r}"
-        if isinstance(n_nodes, bool) or not isinstance(n_nodes, int) or n_nodes < 2:
-            raise ValueError(f"{where}: n_nodes must be an integer >= 2 (input and output), got {n_nodes!r}")
+        n_nodes = declared_count(where, "n_nodes", n_nodes, 2, " (input and output)")
         parsed = parse_operations(operations, where=where)
         if all(op.role == "zero" for op in parsed):
             raise ValueError(f"{where}: every operation is zero ({[op.name for op in parsed]}): no cell has "
                              "a path from input to output")
-        network = dict(network or {})
-        unknown = sorted(set(network) - set(NETWORK_KEYS))
-        if unknown:
-            raise ValueError(f"{where}: unknown network key(s) {unknown} (choices: {', '.join(NETWORK_KEYS)})")
+        network = declared_network(where, network, NETWORK_KEYS)
         self.name = name
         self.n_nodes = n_nodes
         self.operations = parsed
@@ -239,6 +235,29 @@ class EdgeCellSpace(SearchSpace):
             if self.operations[code].role != "zero":
                 tensor[i, j, self.tensor_ops.index(self.ops[code])] = 1
         return AdjacencyTensor(tensor, self.tensor_ops, labels="edge")
+
+    def id_of_tensor(self, tensor: AdjacencyTensor) -> str:
+        """The cell string of an adjacency tensor (inverse of :meth:`adjacency_tensor`).
+
+        Raises
+        ------
+        ValueError
+            When the tensor is not one of this space's cells (shape, operations, an edge
+            with two operations or one outside the cell's edges).
+        """
+        if tensor.labels != "edge" or tuple(tensor.ops) != self.tensor_ops or tensor.tensor.shape[0] != self.n_nodes:
+            raise ValueError(f"adjacency tensor ({tensor.labels}, {tensor.tensor.shape}, {tensor.ops}) is not a "
+                             f"{self.label} cell ({self.n_nodes} vertices, operations {self.tensor_ops})")
+        zero = next((code for code, op in enumerate(self.operations) if op.role == "zero"), None)
+        codes = []
+        for i, j in self.edges:
+            present = np.flatnonzero(tensor.tensor[i, j])
+            if len(present) > 1 or (not len(present) and zero is None):
+                raise ValueError(f"edge {i}->{j} carries {len(present)} operations; a {self.label} cell has one")
+            codes.append(self._op_code[self.tensor_ops[present[0]]] if len(present) else zero)
+        if tensor.tensor.sum() != sum(code != zero for code in codes):
+            raise ValueError(f"adjacency tensor has edges outside the {self.label} cell's {len(self.edges)} edges")
+        return self.format(codes)
 
     def graphs(self, archs: Sequence[str] | None = None) -> GraphBatch:
         """Vectorised projection of many cells (no Python loop over cells)."""

@@ -23,7 +23,7 @@ import pandas as pd
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, GraphBatch, on_path_mask
 from cbred.spaces.canonical import graph_hash
 from cbred.spaces.operations import operations as parse_operations
-from cbred.spaces.space import SearchSpace, check_nonempty
+from cbred.spaces.space import SearchSpace, check_nonempty, declared_count, declared_network
 
 #: Keyword parameters of the network a declaration's ``network`` may set.
 NETWORK_KEYS = ("C", "N", "stacks", "num_classes", "in_channels")
@@ -209,16 +209,12 @@ class NodeDAGSpace(SearchSpace):
         zero = [op.name for op in parsed if op.role == "zero"]
         if zero:
             raise ValueError(f"{where}: {zero} cannot be a vertex operation (a missing vertex is no vertex)")
-        for key, value, least in (("max_vertices", max_vertices, 2), ("max_edges", max_edges, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{where}: {key} must be an integer >= {least}, got {value!r}")
+        max_vertices = declared_count(where, "max_vertices", max_vertices, 2)
+        max_edges = declared_count(where, "max_edges", max_edges, 1)
         if max_vertices > 7 and table is None:
             raise ValueError(f"{where}: max_vertices={max_vertices}: spaces of node DAGs are enumerated, "
                              "up to 7 vertices (pass a table of cells for larger ones)")
-        network = dict(network or {})
-        unknown = sorted(set(network) - set(NETWORK_KEYS))
-        if unknown:
-            raise ValueError(f"{where}: unknown network key(s) {unknown} (choices: {', '.join(NETWORK_KEYS)})")
+        network = declared_network(where, network, NETWORK_KEYS)
         self.name = name
         self.rules = DAGRules(name, tuple(op.name for op in parsed), max_vertices, max_edges)
         self.network = network

@@ -26,6 +26,22 @@ def check_nonempty(archs: Sequence[str], space: str) -> tuple[str, ...]:
     return archs
 
 
+def declared_count(where: str, key: str, value, least: int, meaning: str = "") -> int:
+    """A count of a declaration (``n_nodes``, ``max_edges``, ...); ``ValueError`` naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{where}: {key} must be an integer >= {least}{meaning}, got {value!r}")
+    return int(value)
+
+
+def declared_network(where: str, network, allowed: Sequence[str]) -> dict:
+    """The ``network`` defaults of a declaration; ``ValueError`` naming unknown keys."""
+    network = dict(network or {})
+    unknown = sorted(set(network) - set(allowed))
+    if unknown:
+        raise ValueError(f"{where}: unknown network key(s) {unknown} (choices: {', '.join(allowed)})")
+    return network
+
+
 class SearchSpace(abc.ABC):
     """A NAS search space whose architectures are identified by strings.
 

@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import pairwise_distances
 
-from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, nearest_of, neighbourhood_mean
+from cbred.clustering.neighbourhoods import (
+    loo_errors,
+    nearest_columns,
+    nearest_neighbours,
+    nearest_of,
+    neighbourhood_mean,
+)
 
 
 def test_nearest_neighbours_by_hand_with_ties_broken_by_position():
@@ -49,3 +55,16 @@ def test_ties_on_a_grid_follow_position_for_coordinates_and_matrix_alike():
     np.testing.assert_array_equal(nearest_of(X, queries, references, 2),
                                   nearest_of(pairwise_distances(X), queries, references, 2, metric="precomputed"))
     assert nearest_of(X, np.array([157]), references, 3).tolist() == [[13, 1, 12]]
+
+
+def test_nearest_columns_of_a_block_are_nearest_of_in_one_matrix():
+    X = np.array([[i, j] for i in range(6) for j in range(6)], dtype=float)
+    queries, references = np.arange(0, 36, 5), np.setdiff1d(np.arange(36), np.arange(0, 36, 5))
+    D = pairwise_distances(X)
+    block = D[np.ix_(queries, references)].astype(np.float32)
+    np.testing.assert_array_equal(references[nearest_columns(block, 4)],
+                                  nearest_of(D, queries, references, 4, metric="precomputed"))
+    with pytest.raises(ValueError, match="n_neighbors must be in \\[1, 28\\] for 28 references"):
+        nearest_columns(block, 29)
+    with pytest.raises(ValueError, match="block"):
+        nearest_columns(np.zeros(3), 1)

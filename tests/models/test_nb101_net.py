@@ -62,5 +62,5 @@ def test_hash_needs_the_space_that_knows_it(nb101_sample):
 
 
 def test_unknown_space_lists_the_choices():
-    with pytest.raises(KeyError, match="nb101, nb201"):
+    with pytest.raises(KeyError, match="darts, nb101, nb201"):
         build_network("nb301", "x")

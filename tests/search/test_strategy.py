@@ -41,7 +41,7 @@ def test_a_strategy_that_proposes_an_architecture_twice_is_stopped():
     assert strategy.history_ == {"000": 0.5} and not strategy.pending_
     with pytest.raises(RuntimeError, match="twice"):
         strategy.ask()  # already evaluated
-    with pytest.raises(TypeError, match="domain must be a SearchDomain, got list"):
+    with pytest.raises(TypeError, match="domain must be a SearchDomain or a SampledDomain, got list"):
         _Stubborn().start(["000"])
     with pytest.raises(ValueError, match="RegularizedEvolution: population_size must be an int >= 1, got True"):
         RegularizedEvolution(population_size=True).start(toy_domain(3))

@@ -21,6 +21,7 @@ def test_ids_round_trip_through_codes_and_graphs():
     assert len(space.edges) == 10 and space.size == 3 ** 10 and len(space.ids) == 59_049
     for arch in space.sample(50, random_state=0):
         assert space.format(space.parse(arch)) == arch == space.canonical_id(arch)
+        assert space.id_of_tensor(space.adjacency_tensor(arch)) == arch  # id -> graph tensor -> id
         graph = space.graph(arch)
         assert space.graphs([arch])[0] == graph  # the vectorised projection equals the tensor's
     assert space.ids[1] == "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|+|none~0|none~1|none~2|skip_connect~3|"
@@ -92,3 +93,13 @@ def test_neighbours_are_the_support_of_one_mutation():
     assert len(found) == len(set(found)) == 3 * 3 and arch not in found
     rng = np.random.default_rng(0)
     assert {space.mutate(arch, 1, rng)[0] for _ in range(300)} == set(found)
+
+
+def test_every_nb201_and_tnb101_cell_round_trips_through_its_adjacency_tensor():
+    from cbred.spaces.nb201 import NB201Space
+
+    for space in (NB201Space(), EdgeCellSpace(name="tnb101_micro", operations=TINY_OPS)):
+        assert all(space.id_of_tensor(space.adjacency_tensor(a)) == a for a in space.ids)
+    tensor = NB201Space().adjacency_tensor(NB201Space().ids[7])
+    with pytest.raises(ValueError, match="is not a TINY cell"):
+        tiny().id_of_tensor(tensor)
