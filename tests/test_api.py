@@ -49,3 +49,24 @@ def test_reduce_returns_a_reduction_with_a_short_repr_and_html(nb201_csv):
     assert "mean test_acc" in text and "\n" not in text and len(text) < 200
     html = reduction._repr_html_()
     assert "<table" in html and ">quantiled<" in html and ">selected<" in html
+
+
+def test_reduce_takes_a_declared_space_as_an_object_or_a_mapping():
+    from cbred.spaces.edge_cell import EdgeCellSpace
+    from cbred.pipeline import ReductionWarning
+
+    declaration = {"_target_": "cbred.spaces.edge_cell.EdgeCellSpace", "name": "tnb101_micro",
+                   "operations": ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3"]}
+    with pytest.warns(ReductionWarning):  # 377 cells without some statistic
+        by_object = cbred.reduce(EdgeCellSpace(**{k: v for k, v in declaration.items() if k != "_target_"}))
+    with pytest.warns(ReductionWarning):
+        by_mapping = cbred.reduce(declaration)
+    with pytest.warns(ReductionWarning):
+        by_name = cbred.reduce("tnb101_micro")
+    assert by_object.space == "tnb101_micro" and len(by_object.archs) == 3_719
+    assert list(by_object.selected) == list(by_mapping.selected) == list(by_name.selected)
+    with pytest.raises(TypeError, match="space must be a config name .* got int: 201"):
+        cbred.reduce(201)
+    mine = EdgeCellSpace(name="mine", operations=["none", "skip_connect", "nor_conv_3x3"])
+    with pytest.raises(FileNotFoundError, match="no TF-statistic table for space 'mine'.* tfstats.path=FILE"):
+        cbred.reduce(mine)
