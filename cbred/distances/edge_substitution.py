@@ -123,7 +123,8 @@ class EdgeSubstitutionDistance(Distance):
         except (KeyError, ValueError, AttributeError):
             raise ValueError(
                 f"{self.name} works on edge-operation cells (cell strings 'op~i'); got ids such as "
-                f"{list(graphs.ids[:2])} with vocabulary {graphs.vocab}"
+                f"{list(graphs.ids[:2])} with vocabulary {graphs.vocab}; choose a distance for graphs of any "
+                "space: distance=hellinger, or distance=learned distance.checkpoint=PATH (DARTS: experiment=darts)"
             ) from None
         if codes.ndim != 2:
             raise ValueError(f"{self.name}: the cells have different numbers of edges")

@@ -144,3 +144,15 @@ def test_every_declared_config_instantiates_with_its_network():
             continue
         network = build_network(space, arch, C=4, N=1) if isinstance(space, EdgeCellSpace) else build_network(space, arch, C=4, layers=2)
         assert network(torch.randn(2, 3, 16, 16)).shape == (2, 10), path.stem
+
+
+@pytest.mark.slow
+def test_the_default_reduction_selects_what_it_selected_before_the_spaces_were_declared(tmp_path):
+    import cbred
+    from cbred.pipeline import ReductionWarning
+
+    before = (Path(__file__).parent / "data" / "nb201_default_selected.txt").read_text().split()
+    with pytest.warns(ReductionWarning):
+        reduction = cbred.reduce("nb201")  # configs/space/nb201.yaml: the declaration
+    files = reduction.write(tmp_path)
+    assert pd.read_csv(files["selected"])["arch"].tolist() == before and len(before) == 149
