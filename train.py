@@ -40,7 +40,7 @@ def run(cfg: DictConfig) -> dict:
     output_dir = Path(cfg.output_dir)
     space = instantiate(cfg.space)
     if not space.enumerable:  # a space too large to list trains on a uniform sample of its cells
-        space = SpaceSample.draw(space, cfg.sample, random_state=cfg.seed)
+        space = SpaceSample.drawn(space, cfg.sample, random_state=cfg.seed)
     featurizer = GraphFeaturizer(tuple(space.node_vocab), **cfg.features)
     # objects go into the partial, not through Hydra (which would turn the dataclass into a dict)
     datamodule = instantiate(cfg.datamodule, _partial_=True, _convert_="all")(space=space, featurizer=featurizer)

@@ -75,8 +75,7 @@ def compose(space: str = "nb201", *, budget: float | int | None = None, seed: in
                         "or pass overrides=['key=value', ...]")
     register_config_resolvers()
     chosen = [f"space={space}", "logger=none"]
-    chosen += [f"{'+' if group == 'experiment' else ''}{group}={option}" for group, option in groups.items()
-               if option is not None]
+    chosen += [f"{group}={option}" for group, option in groups.items() if option is not None]
     chosen += [f"selection.budget={budget}"] * (budget is not None) + [f"seed={seed}"] * (seed is not None)
     chosen += list(overrides)
     if GlobalHydra.instance().is_initialized():  # inside a Hydra app or another compose
@@ -151,7 +150,12 @@ def reduce(space: str | SearchSpace | Mapping = "nb201", *, budget: float | int 
     """
     declared = None
     if isinstance(space, Mapping):
+        if "_target_" not in space:
+            raise TypeError("a space declaration (mapping) needs its class as '_target_', e.g. "
+                            "'cbred.spaces.edge_cell.EdgeCellSpace' (the content of a configs/space/*.yaml)")
         declared = instantiate(dict(space))
+        if not isinstance(declared, SearchSpace):
+            raise TypeError(f"space declaration {dict(space)!r} made a {type(declared).__name__}, not a SearchSpace")
     elif isinstance(space, SearchSpace):
         declared = space
     elif not isinstance(space, str):

@@ -49,5 +49,5 @@ def reduce_small(space, table: pd.DataFrame, selection=None, **options) -> Reduc
 
 def sample_reduction(n: int = 300, seed: int = 0, **options) -> Reduction:
     """The reduction of ``n`` cells drawn from the space treated as too large to list."""
-    sample = SpaceSample.draw(small_space(listed=False), n, random_state=seed)
+    sample = SpaceSample.drawn(small_space(listed=False), n, random_state=seed)
     return reduce_small(sample, tf_table().loc[list(sample.ids)], **options)

@@ -38,8 +38,9 @@ One op-on-node DAG per architecture covering both cells, normal cell first::
 
 Every non-zero edge of a cell is a node labelled ``<cell>/<op>`` (so that an encoder tells
 a normal ``sep_conv_3x3`` from a reduction one); an edge node reading state ``0`` or ``1``
-is fed by the node before the cell (the input node, then ``normal/concat``), one reading
-an intermediate node by that node's edge nodes; every intermediate node's edge nodes feed
+is fed by that state's node (``<cell>/state0``, ``<cell>/state1``, both fed by the node
+before the cell: the input node, then ``normal/concat``), one reading an intermediate node
+by that node's edge nodes; every intermediate node's edge nodes feed
 the cell's concatenation (``normal/concat``, then ``output``). ``none`` edges are absent
 and nodes off every input-to-output path are pruned (:func:`cbred.graph.prune`).
 
@@ -62,7 +63,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, prune
-from cbred.spaces.canonical import expression_label
 from cbred.spaces.operations import operations as parse_operations
 from cbred.spaces.space import SearchSpace, declared_count, declared_network
 
@@ -75,6 +75,9 @@ CELLS = ("normal", "reduce")
 NETWORK_KEYS = ("C", "layers", "num_classes", "in_channels")
 #: Label of the node that concatenates the normal cell (the reduction cell's is ``output``).
 CONCAT = "concat"
+#: Graph nodes of a cell's two input states (``c_{k-2}``, ``c_{k-1}``): distinct, so that a
+#: distance tells an edge reading one from an edge reading the other.
+STATES = ("state0", "state1")
 
 #: One input of a node: ``(op_code, state)``.
 Edge = tuple[int, int]
@@ -170,9 +173,10 @@ class DartsSpace(SearchSpace):
 
     @cached_property
     def node_vocab(self) -> tuple[str, ...]:
-        """``input``, the normal cell's operations and its concatenation, the reduction cell's
-        operations, ``output`` (which concatenates the reduction cell)."""
-        normal, reduce = ([f"{cell}/{op}" for op in self.tensor_ops] for cell in CELLS)
+        """``input``, the normal cell's input states, operations and concatenation, the
+        reduction cell's input states and operations, ``output`` (which concatenates the
+        reduction cell)."""
+        normal, reduce = ([f"{cell}/{name}" for name in (*STATES, *self.tensor_ops)] for cell in CELLS)
         return (INPUT, *normal, f"{CELLS[0]}/{CONCAT}", *reduce, OUTPUT)
 
     @property
@@ -372,9 +376,13 @@ class DartsSpace(SearchSpace):
     def _graph(self, arch: DartsArch) -> CompGraph:
         ops = [self.node_vocab.index(INPUT)]
         edges: list[tuple[int, int]] = []
-        before = [0]  # graph nodes feeding states 0 and 1 of the current cell
+        before = 0  # the graph node feeding both input states of the current cell
         for c, cell in enumerate(arch):
-            states = [before, before]  # graph nodes whose sum is each state
+            states = []  # graph nodes whose sum is each state
+            for name in STATES:
+                edges.append((before, len(ops)))
+                states.append([len(ops)])
+                ops.append(self.node_vocab.index(f"{CELLS[c]}/{name}"))
             for node in cell:
                 made = []
                 for op, state in node:
@@ -388,7 +396,7 @@ class DartsSpace(SearchSpace):
             concat = len(ops)
             ops.append(self._concat_codes[c])
             edges.extend((u, concat) for made in states[2:] for u in made)
-            before = [concat]
+            before = concat
         adjacency = np.zeros((len(ops), len(ops)), dtype=np.uint8)
         if edges:
             adjacency[tuple(np.array(edges).T)] = 1
@@ -409,18 +417,29 @@ class DartsSpace(SearchSpace):
 
     # -- isomorphism -----------------------------------------------------------------
     def isomorphism_class(self, arch: str | DartsArch) -> str:
-        """``<normal label>;<reduce label>``, each cell's canonical expression.
+        """``<normal label>;<reduce label>``: each cell's smallest spelling over the orders of
+        its intermediate nodes.
 
-        :func:`~cbred.spaces.canonical.expression_label` with inputs ``c_{k-2}``,
-        ``c_{k-1}`` and the concatenated nodes as a sorted multiset; in the functional form
-        (zero terms dropped), there being no benchmark convention to reproduce.
+        Renumbering intermediate nodes (keeping every input earlier than its node) gives an
+        isomorphic cell, since the output concatenates all of them: the smallest renumbered
+        spelling is an exact canonical label of the cell's DAG (inputs ``c_{k-2}``,
+        ``c_{k-1}`` fixed, operations by name). Exact graph isomorphism, not functional
+        equivalence: ``skip_connect`` and ``none`` are edges like any other.
         """
         return ";".join(self._cell_label(cell) for cell in self._arch(arch))
 
     def _cell_label(self, cell: Cell) -> str:
-        edges = [(state, k + 2, self.operations[op]) for k, node in enumerate(cell) for op, state in node]
-        return expression_label(self.n_nodes + 2, edges, inputs=(0, 1), outputs=range(2, self.n_nodes + 2),
-                                drop_zero_terms=True)
+        n = len(cell)
+        best = None
+        for order in itertools.permutations(range(n)):  # order[k]: the new index of node k
+            state = {0: 0, 1: 1, **{k + 2: order[k] + 2 for k in range(n)}}
+            renumbered = [None] * n
+            for k, node in enumerate(cell):
+                renumbered[order[k]] = tuple(sorted((self.ops[op], state[s]) for op, s in node))
+            if all(s < k + 2 for k, node in enumerate(renumbered) for _, s in node):
+                label = "|".join(",".join(f"{op}~{s}" for op, s in node) for node in renumbered)
+                best = label if best is None or label < best else best
+        return best
 
     # -- mutation --------------------------------------------------------------------
     def _edits(self, arch: DartsArch) -> Iterator[DartsArch]:

@@ -311,8 +311,11 @@ class EdgeCellSpace(SearchSpace):
         """One cell drawn uniformly: every edge's operation uniform and independent."""
         return self.format(rng.integers(len(self.ops), size=len(self.edges)).tolist())
 
-    def mutate(self, arch: str, steps: int, rng: np.random.Generator) -> tuple[str, CompGraph]:
-        """Change the operation of ``steps`` distinct edges."""
+    def mutate(self, arch: str, steps: int, rng: np.random.Generator) -> tuple[str, CompGraph] | None:
+        """Change the operation of ``steps`` distinct edges (None when there is one operation)."""
+        steps = declared_count(f"{self.label} mutation", "steps", steps, 1)
+        if len(self.ops) < 2:
+            return None
         codes = list(self.parse(arch))
         for edge in rng.choice(len(self.edges), size=min(steps, len(self.edges)), replace=False):
             codes[edge] = (codes[edge] + int(rng.integers(1, len(self.ops)))) % len(self.ops)

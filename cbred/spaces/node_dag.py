@@ -42,10 +42,10 @@ class DAGRules:
     max_vertices, max_edges : int
     """
 
-    name: str
-    operations: tuple[str, ...]
-    max_vertices: int
-    max_edges: int
+    name: str = field(compare=False)  # a label: NB101's rules under any name are NB101's
+    operations: tuple[str, ...] = ()
+    max_vertices: int = 7
+    max_edges: int = 9
 
     @cached_property
     def labels(self) -> dict[str, int]:
@@ -364,6 +364,8 @@ class NodeDAGSpace(SearchSpace):
                 else:
                     vertex = int(rng.integers(1, self.rules.max_vertices - 1))
                     choices = [op for op in self.rules.operations if op != trial_ops[vertex]]
+                    if not choices:  # one operation: only edges change
+                        continue
                     trial_ops[vertex] = choices[int(rng.integers(len(choices)))]
                 try:
                     trial = Spec.from_raw(trial_matrix, trial_ops, self.rules)

@@ -43,7 +43,7 @@ class SpaceSample(SearchSpace):
         self._archs = tuple(archs)
 
     @classmethod
-    def draw(cls, space: SearchSpace, n: int, *, random_state=None) -> SpaceSample:
+    def drawn(cls, space: SearchSpace, n: int, *, random_state=None) -> SpaceSample:
         """``n`` distinct cells of ``space`` drawn uniformly (:meth:`SearchSpace.sample`)."""
         return cls(space, space.sample(n, random_state=random_state))
 
@@ -74,6 +74,18 @@ class SpaceSample(SearchSpace):
 
     def canonical_id(self, arch: str) -> str:
         return self.parent.canonical_id(arch)
+
+    @property
+    def size(self) -> int:
+        return len(self._archs)
+
+    @property
+    def enumerable(self) -> bool:
+        return True
+
+    def draw(self, rng: np.random.Generator) -> str:
+        """One of the listed cells, drawn uniformly."""
+        return self._archs[int(rng.integers(len(self._archs)))]
 
     def adjacency_tensor(self, arch: str) -> AdjacencyTensor:
         return self.parent.adjacency_tensor(arch)

@@ -87,7 +87,7 @@ class SearchSpace(abc.ABC):
         if not self.enumerable:
             raise ValueError(
                 f"space {self.name!r} has {self.size:.3g} architectures, too many to list: it is sampled "
-                "(space.sample(n, random_state=seed), or a reduction from a sample: tfstats.sample)"
+                "(space.sample(n, random_state=seed); the TF runner measures a sample with sample=N)"
             )
 
     def draw(self, rng: np.random.Generator) -> str:
@@ -107,8 +107,8 @@ class SearchSpace(abc.ABC):
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"sample: n must be an integer >= 1, got {n!r}")
-        if distinct and self.enumerable and n > len(self):
-            raise ValueError(f"sample: {n} distinct architectures requested, space {self.name!r} has {len(self)}")
+        if distinct and n > self.size:
+            raise ValueError(f"sample: {n} distinct architectures requested, space {self.name!r} has {self.size}")
         rng = np.random.default_rng(random_state)
         if not distinct:
             return [self.draw(rng) for _ in range(n)]

@@ -137,7 +137,8 @@ def edge_cell_costs(space: SearchSpace, archs: Sequence[str] | None = None) -> p
     """
     archs = list(space.ids) if archs is None else space.check_ids(archs)
     n_edges = len(space.edges)
-    uniform = network_costs(space, [space.format([code] * n_edges) for code in range(len(space.ops))]).to_numpy()
+    declared = getattr(space, "parent", space)  # a sample lacks the uniform cells: count them in its space
+    uniform = network_costs(declared, [space.format([code] * n_edges) for code in range(len(space.ops))]).to_numpy()
     base = uniform[0]
     per_edge = (uniform - base) / n_edges  # (operations, columns), relative to the first operation
     codes = space.codes_of(archs).astype(np.int64)  # (n, E)

@@ -43,7 +43,7 @@ def test_listed_cells_keep_their_score_and_members_are_the_selection_up_to_the_l
 
 def test_isomorphic_copies_share_their_unit_score_and_left_out_classes_are_never_members():
     space = small_space(listed=False)
-    sample = SpaceSample.draw(space, 300, random_state=0)
+    sample = SpaceSample.drawn(space, 300, random_state=0)
     classes = space.isomorphism_classes(sample.ids)
     alone = classes[~classes.duplicated(keep=False)].index[:3]  # cells whose class has no other sampled member
     table = tf_table().loc[list(sample.ids)]

@@ -176,15 +176,18 @@ def test_graph_covers_both_cells(space):
     assert {"normal/sep_conv_3x3", "reduce/max_pool_3x3", "normal/concat"} <= set(space.node_vocab)
     names = graph.op_names
     assert names[0] == "input" and names[-1] == "output"
-    # 8 edge nodes per cell plus the normal cell's concatenation; every node on a path
-    assert graph.n_nodes == 1 + 8 + 1 + 8 + 1 and names.count("normal/concat") == 1
+    # 2 input states and 8 edge nodes per cell plus the normal cell's concatenation; every node on a path
+    assert graph.n_nodes == 1 + 2 + 8 + 1 + 2 + 8 + 1 and names.count("normal/concat") == 1
     assert names.count("normal/sep_conv_3x3") == 5 and names.count("reduce/max_pool_3x3") == 5
     concat = names.index("normal/concat")
     assert all(n.startswith("normal/") for n in names[1:concat])
     assert all(n.startswith("reduce/") for n in names[concat + 1:-1])
-    # the reduction cell's input edges are fed by the normal cell's concatenation alone
-    reduce_inputs = [j for j in range(concat + 1, graph.n_nodes - 1) if graph.adjacency[concat, j]]
-    assert len(reduce_inputs) == 5 and not graph.adjacency[:concat, concat + 1:].any()
+    # the reduction cell's input states are fed by the normal cell's concatenation alone, and
+    # its five edges reading c_{k-2} or c_{k-1} by those states: which state an edge reads is seen
+    fed = [names[j] for j in range(concat + 1, graph.n_nodes - 1) if graph.adjacency[concat, j]]
+    assert fed == ["reduce/state0", "reduce/state1"] and not graph.adjacency[:concat, concat + 1:].any()
+    states = [names.index("reduce/state0"), names.index("reduce/state1")]
+    assert graph.adjacency[states].sum() == 5 and graph.adjacency[states[0]].sum() == 2
     # its tensor projects back to it
     assert space.adjacency_tensor(DARTS_V2).project(space.node_vocab) == graph
 
@@ -196,8 +199,12 @@ def test_zero_edges_are_absent_and_pruned():
     graph = space.graph(arch)
     assert graph.op_names == ("input", "output")  # nothing reaches the normal concatenation
     arch = "normal:none~0,max_pool_3x3~1|none~1,sep_conv_3x3~2;reduce:skip_connect~0,none~1|none~0,avg_pool_3x3~2"
-    assert space.graph(arch).op_names == ("input", "normal/max_pool_3x3", "normal/sep_conv_3x3", "normal/concat",
-                                          "reduce/skip_connect", "reduce/avg_pool_3x3", "output")
+    assert space.graph(arch).op_names == ("input", "normal/state1", "normal/max_pool_3x3", "normal/sep_conv_3x3",
+                                          "normal/concat", "reduce/state0", "reduce/skip_connect",
+                                          "reduce/avg_pool_3x3", "output")
+    # reading c_{k-2} instead of c_{k-1} is another graph
+    swapped = arch.replace("none~0,max_pool_3x3~1", "max_pool_3x3~0,none~1")
+    assert space.graph(swapped) != space.graph(arch) and space.isomorphism_class(swapped) != space.isomorphism_class(arch)
 
 
 def test_graphs_of_a_sample_are_fast(space):
@@ -221,3 +228,8 @@ def test_isomorphism_classes(space):
     swapped = f"{reduce.replace('reduce:', 'normal:')};{a.replace('normal:', 'reduce:')}"
     assert three.isomorphism_class(swapped) != three.isomorphism_class(f"{a};{reduce}")
     assert len(set(space.isomorphism_classes(space.sample(200, random_state=1)))) == 200
+    # two nodes computing alike are still two tensors: reading one twice is another cell
+    twins = "normal:sep_conv_3x3~0,sep_conv_3x3~1|sep_conv_3x3~0,sep_conv_3x3~1|avg_pool_3x3~1,max_pool_3x3~2|avg_pool_3x3~1,max_pool_3x3~3"
+    shared = twins.replace("max_pool_3x3~3", "max_pool_3x3~2")
+    r = DARTS_V2[DARTS_V2.index(";"):]
+    assert space.isomorphism_class(twins + r) != space.isomorphism_class(shared + r)

@@ -27,7 +27,7 @@ def run(cfg) -> dict[str, Any]:
     if cfg.get("sample") is not None:  # a sampled space (DARTS-like): cells drawn uniformly, seeded
         from cbred.spaces.sample import SpaceSample
 
-        space = SpaceSample.draw(space, check_count(cfg.sample, "sample"), random_state=counts["seed"])
+        space = SpaceSample.drawn(space, check_count(cfg.sample, "sample"), random_state=counts["seed"])
     probe = instantiate(cfg.probe)
     probes = {name: instantiate(p) for name, p in (cfg.get("probes") or {}).items()}
     archs = None
