@@ -95,7 +95,8 @@ def load_inputs(cfg: DictConfig, space: SearchSpace | None = None) -> tuple[Sear
     if not space.enumerable:
         table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)
         ids = table["arch"] if "arch" in table.columns else table.index
-        space = SpaceSample(space, list(dict.fromkeys(ids)))
+        # one cell per canonical id; several rows of one cell are tfstats.duplicates' business
+        space = SpaceSample(space, list(dict.fromkeys(space.canonical_id(a) for a in ids)))
     accuracy = None
     if cfg.benchmark.path is not None:
         accuracy = load_accuracy(

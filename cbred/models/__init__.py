@@ -15,11 +15,10 @@ from typing import Any
 from torch import nn
 
 from cbred.registry import Registry
+from cbred.spaces.builtin import BUILTIN_SPACES
 
 #: Network builders by network kind: ``builder(space, arch, **config) -> nn.Module``.
 NETWORKS: Registry[Callable[..., nn.Module]] = Registry("network")
-#: Built-in spaces a name may stand for in :func:`build_network` (no cell table needed).
-BUILTIN_SPACES: Registry[Callable[[], Any]] = Registry("space")
 
 
 @NETWORKS.register("edge_cell")
@@ -50,34 +49,14 @@ def _darts(space: Any, arch: str, **config: Any) -> nn.Module:
     return DartsNetwork(space, arch, **config)
 
 
-@BUILTIN_SPACES.register("nb201")
-def _nb201_space():
-    from cbred.spaces.nb201 import NB201Space
-
-    return NB201Space()
-
-
-@BUILTIN_SPACES.register("darts")
-def _darts_space():
-    from cbred.spaces.darts import DartsSpace
-
-    return DartsSpace()
-
-
-@BUILTIN_SPACES.register("nb101")
-def _nb101_space():
-    from cbred.spaces.nb101 import NB101Space
-
-    return NB101Space.declaration()
-
-
 def build_network(space: Any, arch: Any, **config: Any) -> nn.Module:
     """The torch network of architecture ``arch`` of ``space``.
 
     Parameters
     ----------
     space : SearchSpace or str
-        A declared space, or the name of a built-in one (``"nb201"``, ``"nb101"``).
+        A declared space, or the name of a built-in one (:data:`cbred.spaces.builtin.BUILTIN_SPACES`:
+        ``"nb201"``, ``"nb101"``, ``"tnb101_micro"``, ``"darts"``).
     arch : str or Spec
         An id of ``space`` (NB101: a module hash the space knows, or a
         :class:`~cbred.spaces.nb101.Spec`).
@@ -94,4 +73,4 @@ def build_network(space: Any, arch: Any, **config: Any) -> nn.Module:
     return NETWORKS[space.network_kind](space, arch, **{**space.network, **config})
 
 
-__all__ = ["BUILTIN_SPACES", "NETWORKS", "build_network"]
+__all__ = ["NETWORKS", "build_network"]

@@ -85,7 +85,7 @@ def _operation(name: str):
 
 @lru_cache(maxsize=None)
 def _stand_in(space_name: str) -> StandInTraining:
-    from cbred.models import BUILTIN_SPACES
+    from cbred.spaces.builtin import BUILTIN_SPACES
 
     return StandInTraining(BUILTIN_SPACES[space_name]())
 

@@ -156,3 +156,14 @@ def test_the_default_reduction_selects_what_it_selected_before_the_spaces_were_d
         reduction = cbred.reduce("nb201")  # configs/space/nb201.yaml: the declaration
     files = reduction.write(tmp_path)
     assert pd.read_csv(files["selected"])["arch"].tolist() == before and len(before) == 149
+
+
+def test_the_builtin_spaces_are_the_declared_configs():
+    from cbred.spaces.builtin import BUILTIN_SPACES
+
+    for name in ("nb201", "tnb101_micro", "darts"):
+        ours, config = BUILTIN_SPACES[name](), declared(name)
+        assert (ours.name, ours.node_vocab, ours.network) == (config.name, config.node_vocab, config.network)
+        arch = config.sample(1, random_state=0)[0]
+        assert ours.isomorphism_class(arch) == config.isomorphism_class(arch)
+    assert BUILTIN_SPACES["nb101"]().rules == declared("nb101").rules
