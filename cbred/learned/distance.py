@@ -132,7 +132,7 @@ def _space_of_vocab(vocab: tuple[str, ...]) -> str:
     from cbred.spaces.nb101 import NB101Space
     from cbred.spaces.nb201 import NB201Space
 
-    names = {tuple(space.node_vocab): space.name for space in (NB201Space(), NB101Space.declaration())}
+    names = {tuple(space.node_vocab): space.name for space in (NB201Space(), NB101Space())}
     return names.get(tuple(vocab), "unknown")
 
 

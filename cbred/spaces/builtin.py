@@ -27,7 +27,7 @@ def _nb201() -> SearchSpace:
 def _nb101() -> SearchSpace:
     from cbred.spaces.nb101 import NB101Space
 
-    return NB101Space.declaration()
+    return NB101Space()
 
 
 @BUILTIN_SPACES.register("tnb101_micro")

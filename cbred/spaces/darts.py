@@ -150,6 +150,10 @@ class DartsSpace(SearchSpace):
         self.sample_zero = bool(sample_zero)
         self.network = network
 
+    def declaration(self) -> dict:
+        return {"kind": self.network_kind, "name": self.name, "n_nodes": self.n_nodes, "operations": list(self.ops),
+                "sample_zero": self.sample_zero, "network": dict(self.network)}
+
     # -- the declaration -------------------------------------------------------------
     @cached_property
     def ops(self) -> tuple[str, ...]:

@@ -96,6 +96,10 @@ class EdgeCellSpace(SearchSpace):
         self.max_enumerable = max_enumerable
 
     # -- the declaration -------------------------------------------------------------
+    def declaration(self) -> dict:
+        return {"kind": self.network_kind, "name": self.name, "n_nodes": self.n_nodes, "operations": list(self.ops),
+                "network": dict(self.network), "drop_zero_terms": bool(self.drop_zero_terms)}
+
     @property
     def label(self) -> str:
         """The space's name as messages write it (``NB201``)."""

@@ -106,11 +106,6 @@ class NB101Space(NodeDAGSpace):
         """The whole space (423,624 cells), from the enumeration table (written first if absent)."""
         return cls(path=path)
 
-    @classmethod
-    def declaration(cls) -> NB101Space:
-        """The space as declared; its cells are enumerated only when something asks for them."""
-        return cls()
-
 
 if __name__ == "__main__":
     from cbred.spaces.nb101_enumeration import main

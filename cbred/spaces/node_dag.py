@@ -227,6 +227,11 @@ class NodeDAGSpace(SearchSpace):
     def node_vocab(self) -> tuple[str, ...]:
         return self.rules.node_vocab
 
+    def declaration(self) -> dict:
+        return {"kind": self.network_kind, "name": self.name, "operations": list(self.rules.operations),
+                "max_vertices": self.rules.max_vertices, "max_edges": self.rules.max_edges,
+                "network": dict(self.network)}
+
     @property
     def tensor_ops(self) -> tuple[str, ...]:
         """Third axis of the adjacency tensor: the operation of an edge's target vertex."""

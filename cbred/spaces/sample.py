@@ -68,6 +68,9 @@ class SpaceSample(SearchSpace):
     def ids(self) -> tuple[str, ...]:
         return self._archs
 
+    def declaration(self) -> dict:
+        return self.parent.declaration()
+
     @cached_property
     def _id_set(self) -> frozenset[str]:
         return frozenset(self._archs)

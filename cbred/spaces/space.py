@@ -83,6 +83,11 @@ class SearchSpace(abc.ABC):
         """Whether :attr:`ids` can be listed; otherwise the space is sampled."""
         return True
 
+    def declaration(self) -> dict:
+        """What defines the space's architectures and networks, as JSON (part of cache keys,
+        so that a changed declaration never reads another's cached statistics or sizes)."""
+        return {"name": self.name, "network": dict(self.network)}
+
     def _require_enumerable(self) -> None:
         if not self.enumerable:
             raise ValueError(
