@@ -73,13 +73,13 @@ def feature_blocks(network: nn.Module) -> list[nn.Module]:
     Raises
     ------
     TypeError
-        When ``network`` has no ``stem`` module and ``cells`` sequence (the layout of the
-        benchmark networks of :mod:`cbred.models`), naming its class.
+        When ``network`` has no ``stem`` module and ``cells`` sequence or list (the layout of
+        the networks of :mod:`cbred.models`), naming its class.
     """
     stem, cells = getattr(network, "stem", None), getattr(network, "cells", None)
     if not isinstance(stem, nn.Module) or not isinstance(cells, (nn.Sequential, nn.ModuleList)):
         raise TypeError(
-            f"{type(network).__name__} has no `stem` module and `cells` nn.Sequential "
+            f"{type(network).__name__} has no `stem` module and `cells` nn.Sequential or nn.ModuleList "
             "(the block layout of cbred.models' networks)"
         )
     return [stem, *cells]

@@ -97,7 +97,7 @@ def network_costs(
         Index ``arch``; columns ``params``, ``flops`` (millions).
     """
     archs = list(space.ids) if archs is None else space.check_ids(archs)
-    key = {"space": space.name, "code": source_digest("cbred.models", __name__)}
+    key = {"space": space.name, "declaration": space.declaration(), "code": source_digest("cbred.models", __name__)}
     directory = (Path(cache) if cache is not None else cache_dir() / "network_costs") / space.name
     prefix = f"{config_key(key)}-"
     known = [

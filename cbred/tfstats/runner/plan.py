@@ -113,6 +113,8 @@ def make_plan(
     inputs = {
         s.name: {
             "space": space.name,
+            # a changed operation set or network of a declared space is another measurement
+            "declaration": space.declaration(),
             "statistic": s.name,
             "probe": chosen[s.name].describe(),
             "repeats": counts[s.name],
