@@ -37,7 +37,7 @@ def _compose(tf_path, tmp_path, *overrides, hydra_config=False):
 def test_default_run_writes_the_run_directory(tf_path, tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "offline")
     cfg = _compose(tf_path, tmp_path, "logger=wandb", f"logger.dir={tmp_path}", "plots.enabled=true")
-    assert cfg.space._target_.endswith("NB201Space") and cfg.dedup is True
+    assert cfg.space.name == "nb201" and cfg.dedup is True
     assert cfg.selection.budget == 0.01 and cfg.distance._target_.endswith("EdgeSubstitutionDistance")
     metrics = run(cfg)
     figures = {p.stem for p in tmp_path.glob("*.png")}
