@@ -63,7 +63,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, prune
-from cbred.spaces.operations import operations as parse_operations
+from cbred.spaces.operations import edge_operations
 from cbred.spaces.space import SearchSpace, declared_count, declared_network
 
 #: DARTS's operation set (its ``PRIMITIVES``), in code order.
@@ -139,10 +139,7 @@ class DartsSpace(SearchSpace):
     ) -> None:
         where = f"space {name!r}"
         n_nodes = declared_count(where, "n_nodes", n_nodes, 1, " (intermediate nodes per cell)")
-        parsed = parse_operations(operations, where=where)
-        if all(op.role == "zero" for op in parsed):
-            raise ValueError(f"{where}: every operation is zero ({[op.name for op in parsed]}): no cell "
-                             "computes anything")
+        parsed = edge_operations(operations, where=where)
         network = declared_network(where, network, NETWORK_KEYS)
         self.name = name
         self.n_nodes = int(n_nodes)

@@ -27,7 +27,7 @@ import numpy as np
 
 from cbred.graph import INPUT, OUTPUT, AdjacencyTensor, CompGraph, GraphBatch, on_path_mask
 from cbred.spaces.canonical import expression_label
-from cbred.spaces.operations import operations as parse_operations
+from cbred.spaces.operations import edge_operations
 from cbred.spaces.space import SearchSpace, check_nonempty, declared_count, declared_network
 
 #: Spaces with more cells than this are sampled, not listed (see :attr:`SearchSpace.enumerable`).
@@ -83,10 +83,7 @@ class EdgeCellSpace(SearchSpace):
     ) -> None:
         where = f"space {name!r}"
         n_nodes = declared_count(where, "n_nodes", n_nodes, 2, " (input and output)")
-        parsed = parse_operations(operations, where=where)
-        if all(op.role == "zero" for op in parsed):
-            raise ValueError(f"{where}: every operation is zero ({[op.name for op in parsed]}): no cell has "
-                             "a path from input to output")
+        parsed = edge_operations(operations, where=where)
         network = declared_network(where, network, NETWORK_KEYS)
         self.name = name
         self.n_nodes = n_nodes

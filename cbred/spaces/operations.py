@@ -119,3 +119,12 @@ def operations(names, *, where: str) -> tuple[Operation, ...]:
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from None
     return tuple(parsed)
+
+
+def edge_operations(names, *, where: str) -> tuple[Operation, ...]:
+    """:func:`operations` of edges, at least one of which is not zero (else no cell computes anything)."""
+    parsed = operations(names, where=where)
+    if all(op.role == "zero" for op in parsed):
+        raise ValueError(f"{where}: every operation is zero ({[op.name for op in parsed]}): no cell has "
+                         "a path from input to output")
+    return parsed
