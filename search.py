@@ -37,8 +37,10 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from cbred.api import load_inputs, reduce_from_config
 from cbred.cache import atomic_write, json_safe
+from cbred.cli import run_cli
 from cbred.paths import register_config_resolvers
 from cbred.tables import load_accuracy
+from cbred.tfstats.runner.plan import check_count
 from cbred.search import CallableEvaluator, Domain, QueryLog, SampledDomain, SearchDomain, TabularEvaluator
 from cbred.search.analysis import CHECKPOINTS, target_thresholds
 from cbred.search.evaluators import load_function
@@ -206,8 +208,21 @@ def evaluator_function(value) -> Callable[[str], float]:
     return function
 
 
+def check_options(cfg: DictConfig) -> None:
+    """The search's own options, before any work; ``ValueError`` naming the option."""
+    for name in ("n_runs", "budget", "n_workers"):
+        check_count(cfg.search.get(name), f"search.{name}")
+    if not _names(cfg.get("space_subset") or []):
+        raise ValueError(f"space_subset is empty: name the sub-spaces to search, e.g. space_subset=[full,reduced] "
+                         f"(choices: {', '.join(SUBSET_NAMES)})")
+    if not cfg.get("strategy"):
+        raise ValueError("strategy is empty: choose the search strategies, e.g. strategy=[rea,random] "
+                         "(configs/strategy: local, random, rea)")
+
+
 def run(cfg: DictConfig) -> dict:
     """Search every sub-space with every strategy, write the run directory, log it; return the metrics."""
+    check_options(cfg)
     oracle = (table_oracle if cfg.search.get("evaluator") is None else training_oracle)(cfg)
     options = cfg.search
     output_dir = Path(cfg.output_dir)
@@ -310,7 +325,7 @@ def format_best(metrics: dict) -> str:
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="search")
 def main(cfg: DictConfig) -> None:
-    run(cfg)
+    run_cli(run, cfg)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from hydra.utils import instantiate, to_absolute_path
 from omegaconf import DictConfig, OmegaConf
 
 from cbred.cache import atomic_write
+from cbred.cli import run_cli
 from cbred.learned.featurizer import GraphFeaturizer
 from cbred.learned.distance import LearnedDistance, export_encoder
 from cbred.learned.metric_learner import fidelity_table
@@ -90,7 +91,7 @@ def run(cfg: DictConfig) -> dict:
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="train")
 def main(cfg: DictConfig) -> None:
-    run(cfg)
+    run_cli(run, cfg)
 
 
 if __name__ == "__main__":

@@ -164,3 +164,22 @@ def test_reduce_command_line_exits_2_without_a_traceback(bad, tmp_path):
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "inf_accuracy.csv" in errors[0] and "test_acc" in errors[0]
     assert not [name for name in RESULT_FILES if (tmp_path / name).exists()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "option, culprit",
+    [("search.n_runs=0", "error: search.n_runs must be an integer >= 1, got 0"),
+     ("search.budget=-3", "error: search.budget must be an integer >= 1, got -3"),
+     ("search.n_workers=0", "error: search.n_workers must be an integer >= 1, got 0"),
+     ("space_subset=[]", "error: space_subset is empty: name the sub-spaces to search"),
+     ("strategy=[]", "error: strategy is empty: choose the search strategies")],
+)
+def test_search_command_line_exits_2_with_one_line(option, culprit, tmp_path):
+    command = [sys.executable, "search.py", "benchmark=nb201_cifar10", option, "logger=none", f"hydra.run.dir={tmp_path}"]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == USAGE_ERROR, done.stderr[-2000:]
+    assert "Traceback" not in done.stdout + done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(culprit), done.stderr[-2000:]
+    assert not (tmp_path / "search.csv").exists() and not (tmp_path / "metrics.json").exists()
