@@ -25,15 +25,16 @@ def budget_cells(budget: float | int, n_total: int) -> int:
     ----------
     budget : float or int
         A fraction in ``(0, 1)`` (``0.01``: one per cent, rounded, at least one cell), or
-        an integral number of architectures ``>= 1`` (``1.0`` is one architecture).
+        an integer number of architectures ``>= 1``. A float ``>= 1`` is refused: ``1.0``
+        could mean "one cell" or "the whole space", ``500.0`` is written ``500``.
     n_total : int
         Architectures in the space being reduced (after constraints).
 
     Raises
     ------
     ValueError
-        A budget that is not a positive number, a non-integral count, or more
-        architectures than the space has.
+        A budget that is not a positive number, a float ``>= 1`` (naming both spellings),
+        or more architectures than the space has.
     """
     if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not math.isfinite(budget) or budget <= 0:
         raise ValueError(
@@ -41,8 +42,11 @@ def budget_cells(budget: float | int, n_total: int) -> int:
         )
     if budget < 1:  # halves round up (Python's round would go to the even neighbour)
         return max(1, math.floor(budget * n_total + 0.5))
-    if budget != int(budget):
+    if not isinstance(budget, numbers.Integral):
         raise ValueError(
+            f"selection.budget={budget!r}: a budget >= 1 counts architectures and must be an integer "
+            f"(write {int(budget)} for {int(budget)} cells, or a fraction below 1, e.g. 0.01 for 1 %; "
+            "the whole space is no reduction)" if budget == int(budget) else
             f"selection.budget={budget!r}: a budget >= 1 counts architectures and must be an integer "
             "(write a fraction as a number below 1, e.g. 0.01)"
         )

@@ -6,7 +6,7 @@ from cbred.selection.budget import budget_cells, fill_budget
 
 @pytest.mark.parametrize(("budget", "n_total", "expected"), [
     (0.01, 15_625, 156), (0.01, 15_284, 153), (0.5, 7, 4), (0.5, 5, 3), (0.01, 15_250, 153), (1e-9, 100, 1),
-    (20, 100, 20), (1.0, 100, 1), (100, 100, 100),
+    (20, 100, 20), (100, 100, 100),
 ])
 def test_fractions_and_counts(budget, n_total, expected):
     assert budget_cells(budget, n_total) == expected
@@ -15,6 +15,8 @@ def test_fractions_and_counts(budget, n_total, expected):
 @pytest.mark.parametrize(("budget", "message"), [
     (0, "fraction in \\(0, 1\\)"), (-0.1, "fraction in \\(0, 1\\)"), (float("nan"), "fraction"), (True, "fraction"),
     ("0.1", "fraction"), (1.5, "must be an integer"), (101, "the space has only 100"),
+    (1.0, r"must be an integer \(write 1 for 1 cells, or a fraction below 1, e.g. 0.01 for 1 %"),
+    (50.0, r"write 50 for 50 cells"),
 ])
 def test_bad_budgets_name_the_option(budget, message):
     with pytest.raises(ValueError, match=f"selection.budget.*{message}|{message}"):
