@@ -31,7 +31,6 @@ to compare design spaces).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import kendalltau
+
+from cbred.caller import warn
 
 #: Sub-spaces whose rows enter ``metrics()`` (the per-cluster rows stay in the table).
 BASELINES = ("full", "selected", "quantiled", "random")
@@ -249,10 +250,8 @@ def evaluate(
     budgets = check_budgets(budgets)
     missing = accuracy.isna()
     if missing.any():
-        warnings.warn(
-            f"{int(missing.sum())} architectures have no accuracy and are left out of the evaluation",
-            stacklevel=2,
-        )
+        warn(
+            f"{int(missing.sum())} architectures have no accuracy and are left out of the evaluation")
         accuracy = accuracy[~missing]
     if accuracy.empty:
         raise ValueError("no architecture of the space has an accuracy value")
@@ -270,7 +269,7 @@ def evaluate(
                     f"the accuracy table covers none of the {len(ids)} architectures of the {name!r} "
                     "sub-space: nothing to evaluate (give a table that covers the space being reduced)"
                 )
-            warnings.warn(f"sub-space {name!r} has no architecture with accuracy", stacklevel=2)
+            warn(f"sub-space {name!r} has no architecture with accuracy")
             continue
         # size: the sub-space; n_evaluated: its architectures the accuracy table covers
         rows[name] = {**summarize(values, tops, budgets), "size": float(len(ids)), "n_evaluated": float(len(values))}

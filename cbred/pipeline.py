@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from cbred.caller import warn
 from cbred.cache import atomic_write, json_safe
 from cbred.clustering.representation import Representation, represent
 from cbred.distances.base import Distance
@@ -502,24 +502,20 @@ def _candidates(
     infinite = np.isinf(values.to_numpy(dtype=np.float64)) & keep[:, None]
     if infinite.any():
         per_statistic = {name: int(n) for name, n in zip(statistics, infinite.sum(axis=0)) if n}
-        warnings.warn(
+        warn(
             f"{int(infinite.any(axis=1).sum())} architectures have infinite training-free statistics "
             f"{per_statistic}; they count as NaN",
-            ReductionWarning,
-            stacklevel=3,
-        )
+            ReductionWarning)
         values = values.mask(np.isinf(values.to_numpy(dtype=np.float64)))
     missing = values.isna() & keep[:, None]
     unsampled = absent & keep if partial else np.zeros(len(keep), dtype=bool)
     nan = missing.any(axis=1).to_numpy() & ~unsampled
     if nan.any():
         per_statistic = {k: int(v) for k, v in missing[~unsampled].sum().items() if v}
-        warnings.warn(
+        warn(
             f"{int(nan.sum())} architectures have NaN training-free statistics {per_statistic} "
             "and are excluded from the reduction",
-            ReductionWarning,
-            stacklevel=3,
-        )
+            ReductionWarning)
     archs = pd.Index(space.ids, name="arch")[keep & ~nan]
     if archs.empty or (keep & ~nan & ~unsampled).sum() == 0:
         raise ValueError(f"no architecture of {space.name} is left with training-free statistics")

@@ -14,7 +14,6 @@ the space (a TF table may cover only a sample of it).
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cbred.caller import warn
 from cbred.spaces.space import SearchSpace
 
 _READERS = {
@@ -142,12 +142,10 @@ def load_benchmark(
         absent = len(space) - len(metrics)
         if absent:
             examples = [a for a in space.ids[:1000] if a not in metrics.index][:3]
-            warnings.warn(
+            warn(
                 f"{name}: {absent} of {len(space)} architectures of {space.name} have no row "
                 f"(NaN), e.g. {examples}",
-                BenchmarkTableWarning,
-                stacklevel=2,
-            )
+                BenchmarkTableWarning)
         metrics = metrics.reindex(pd.Index(space.ids, name="arch"))
     return metrics
 
@@ -202,7 +200,7 @@ def _check_finite(metrics: pd.DataFrame, policy: str, name: str, hint: str) -> p
     )
     if policy == "error":
         raise ValueError(f"{message}; fix the table, or set {hint} to treat them as missing")
-    warnings.warn(f"{message}; treated as missing (NaN)", BenchmarkTableWarning, stacklevel=4)
+    warn(f"{message}; treated as missing (NaN)", BenchmarkTableWarning)
     return metrics.mask(infinite)
 
 
@@ -218,7 +216,7 @@ def _merge_duplicates(metrics: pd.DataFrame, policy: str, name: str, prefix: str
             f"{message}; set {_hint(prefix, 'duplicates', 'first')} or "
             f"{_hint(prefix, 'duplicates', 'mean')} to merge them"
         )
-    warnings.warn(f"{message}; merged by {policy!r}", BenchmarkTableWarning, stacklevel=3)
+    warn(f"{message}; merged by {policy!r}", BenchmarkTableWarning)
     grouped = metrics.groupby(level=0, sort=False)
     return grouped.first() if policy == "first" else grouped.mean(numeric_only=True)
 

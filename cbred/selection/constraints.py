@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cbred.caller import warn
 from cbred.tables import load_benchmark
 from cbred.spaces.space import SearchSpace
 
@@ -83,23 +83,19 @@ class Constraint:
         values = self.values(space, tf_table)
         missing = values.isna()
         if missing.any():
-            warnings.warn(
+            warn(
                 f"constraint on {self.column!r}: {int(missing.sum())} architectures have no value "
-                "and are excluded",
-                stacklevel=2,
-            )
+                "and are excluded")
         keep = ~missing
         if self.max is not None:
             keep &= values <= self.max
         if self.min is not None:
             keep &= values >= self.min
         if len(values) and keep[~missing].all():
-            warnings.warn(
+            warn(
                 f"constraint on {self.column!r} (min={self.min}, max={self.max}) removes no architecture: "
                 f"{self.column} spans {values.min():.6g} to {values.max():.6g}",
-                ConstraintWarning,
-                stacklevel=2,
-            )
+                ConstraintWarning)
         return keep
 
 
