@@ -256,7 +256,28 @@ def verdict(
             for split in trivial_splits(pd.Index(members), op_counts.reindex(reduction.archs).fillna(0)):
                 notes.append(f"{name} is a trivial split: almost exactly {split}")
     notes += _constraint_notes(reduction, constraint_removals or {})
+    notes += overlap_notes(reduction)
     return Verdict(table, sentences, notes, metric)
+
+
+#: Share of the selection a baseline may hold before a comparison with it says little.
+SAME_CELLS = 0.95
+
+
+def overlap_notes(reduction, threshold: float = SAME_CELLS) -> list[str]:
+    """Warnings for baselines that hold (nearly) the selected cells: comparing with them says little."""
+    selected = pd.Index(reduction.selected)
+    notes = []
+    for name, label in (("quantiled", "Quantiled"), ("random", "the random subset")):
+        baseline = reduction.subsets.get(name)
+        if baseline is None or not len(selected):
+            continue
+        shared = len(selected.intersection(pd.Index(baseline)))
+        if shared >= threshold * len(selected):
+            notes.append(f"the selection is {shared / len(selected):.0%} the same cells as {label} ({shared:,} of "
+                         f"{len(selected):,}): a comparison with it says little (e.g. variant=cq at a large budget "
+                         "keeps the best cells by TF rank, which is Quantiled)")
+    return notes
 
 
 def _constraint_notes(reduction, removals: Mapping[str, int]) -> list[str]:

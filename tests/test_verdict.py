@@ -110,3 +110,14 @@ def test_a_loss_smaller_than_the_shown_decimals_is_written_with_the_digits_that_
     )
     (sentence,) = losses(table)
     assert sentence == "Quantiled beats the selection on best-of-100 (0.94783 vs 0.94781)."  # never on `evaluated`
+
+
+def test_a_selection_that_is_quantiled_is_said_so():
+    reduction = _reduction()
+    assert not [w for w in verdict(reduction).warnings if "the same cells" in w]
+    reduction.subsets["quantiled"] = reduction.archs[1:11]  # 9 of the 10 selected cells: 90 %, said nothing
+    assert not [w for w in verdict(reduction).warnings if "the same cells" in w]
+    reduction.subsets["quantiled"] = reduction.archs[:10]
+    notes = [w for w in verdict(reduction).warnings if "the same cells" in w]
+    assert notes == ["the selection is 100% the same cells as Quantiled (10 of 10): a comparison with it says "
+                     "little (e.g. variant=cq at a large budget keeps the best cells by TF rank, which is Quantiled)"]
