@@ -401,6 +401,8 @@ def reduce_space(
     needed = list(statistics) + [c.column for c in constraints if c.table is None and c.column not in statistics]
     tf_all = align_table(tf_table, space, needed)
     tf, excluded = _candidates(space, tf_all, constraints, list(statistics), partial_tf)
+    tf = tf[_informative(tf, list(statistics))]  # a (nearly) constant statistic ranks nothing
+    directions = {name: directions[name] for name in tf.columns}
     archs = tf.index
     n_cells = budget_cells(budget, len(archs))
     units = _units(space, archs, dedup)
@@ -523,6 +525,30 @@ def _candidates(
     if partial:
         counts["unsampled"] = int((keep & unsampled).sum())
     return values.loc[archs], counts
+
+
+#: Share of the scored architectures one value may hold before a statistic counts as constant.
+NEAR_CONSTANT = 0.99
+
+
+def _informative(tf: pd.DataFrame, statistics: list[str], threshold: float = NEAR_CONSTANT) -> list[str]:
+    """The statistics that vary over the scored architectures; the others are named in a warning.
+
+    A statistic one value of which holds ``threshold`` of the measured architectures or more
+    (e.g. linear regions saturating at the number of inputs) would enter the aggregate as a
+    tie everywhere. ``ValueError`` when no statistic varies.
+    """
+    shares = {name: float(tf[name].dropna().value_counts(normalize=True).max()) if tf[name].notna().any() else 1.0
+              for name in statistics}
+    constant = {name: share for name, share in shares.items() if share >= threshold}
+    if len(constant) == len(statistics):
+        raise ValueError(f"every training-free statistic is (nearly) constant over the scored architectures "
+                         f"(share of the most common value: {constant}); nothing ranks them")
+    if constant:
+        described = ", ".join(f"{name} (one value in {share:.1%})" for name, share in constant.items())
+        warn(f"training-free statistic(s) {described} are (nearly) constant over the scored architectures "
+             "and are left out of the score", ReductionWarning)
+    return [name for name in statistics if name not in constant]
 
 
 def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:

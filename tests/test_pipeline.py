@@ -239,3 +239,14 @@ def test_infinite_statistics_are_failures_not_unsampled(space, tf_table):
         result = _reduce(space, table, selection=NeighbourhoodScore(), budget=20, partial_tf=True)
     assert not result.archs.isin(table.index[:5]).any()
     assert result.excluded["unsampled"] == 729 - len(table) and result.excluded["nan_statistics"] == 5
+
+
+def test_a_constant_statistic_is_named_and_left_out_of_the_score():
+    from cbred.pipeline import ReductionWarning, _informative
+
+    tf = pd.DataFrame({"a": np.arange(200.0), "flat": np.full(200, 1000.0), "nearly": np.r_[np.zeros(198), 1.0, 2.0]})
+    with pytest.warns(ReductionWarning, match=r"flat \(one value in 100.0%\), nearly \(one value in 99.0%\) are "
+                                              r"\(nearly\) constant .* left out of the score"):
+        assert _informative(tf, ["a", "flat", "nearly"]) == ["a"]
+    with pytest.raises(ValueError, match="every training-free statistic is \\(nearly\\) constant"):
+        _informative(tf, ["flat"])
