@@ -20,6 +20,7 @@ from pathlib import Path
 
 import hydra
 import pandas as pd
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from cbred.api import load_inputs, reduce_from_config
@@ -95,8 +96,9 @@ def checkpoint_of(cfg: DictConfig) -> Path | None:
 def run(cfg: DictConfig) -> dict:
     """Run C-BRED, write the run directory's files and figures, log them; return the metrics."""
     check_budgets(cfg.budgets)  # before any work
-    space, accuracy = load_inputs(cfg)
+    space = instantiate(cfg.space)
     tf_table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)  # read once
+    space, accuracy = load_inputs(cfg, space, tf_table=tf_table)
     reduction = reduce_from_config(cfg, space, accuracy, tf_table=tf_table)
     output_dir = Path(cfg.output_dir)
     files = reduction.write(output_dir)

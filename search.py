@@ -39,7 +39,7 @@ from cbred.api import load_inputs, reduce_from_config
 from cbred.cache import atomic_write, json_safe
 from cbred.cli import run_cli
 from cbred.paths import register_config_resolvers
-from cbred.tables import load_accuracy
+from cbred.tables import load_accuracy, load_tf_table
 from cbred.tfstats.runner.plan import check_count
 from cbred.search import CallableEvaluator, Domain, QueryLog, SampledDomain, SearchDomain, TabularEvaluator
 from cbred.search.analysis import CHECKPOINTS, target_thresholds
@@ -167,7 +167,10 @@ def training_oracle(cfg: DictConfig) -> Oracle:
                          "search.evaluator searches; leave it null (the reduction is computed here)")
     function = evaluator_function(cfg.search.evaluator)
     space = instantiate(cfg.space)
-    reduction = reduce_from_config(cfg, load_inputs(cfg, space)[0]) if "reduced" in names else None
+    reduction = None
+    if "reduced" in names:
+        tf_table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)  # read once
+        reduction = reduce_from_config(cfg, load_inputs(cfg, space, tf_table=tf_table)[0], tf_table=tf_table)
     facts = {} if reduction is None else {
         "reduced/n_listed": len(reduction.archs), "reduced/n_selected": len(reduction.selected),
         "reduced/threshold": reduction.region.threshold,

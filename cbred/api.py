@@ -84,16 +84,19 @@ def compose(space: str = "nb201", *, budget: float | int | None = None, seed: in
         return hydra_compose("reduce", overrides=chosen)
 
 
-def load_inputs(cfg: DictConfig, space: SearchSpace | None = None) -> tuple[SearchSpace, pd.Series | None]:
+def load_inputs(cfg: DictConfig, space: SearchSpace | None = None, *,
+                tf_table: pd.DataFrame | None = None) -> tuple[SearchSpace, pd.Series | None]:
     """The space (``cfg.space``, or ``space`` when given), and the benchmark accuracy when
     ``cfg.benchmark.path`` is set.
 
     A space too large to list becomes the sample its TF table measured
-    (:class:`~cbred.spaces.sample.SpaceSample`): the cells the reduction works on.
+    (:class:`~cbred.spaces.sample.SpaceSample`): the cells the reduction works on
+    (``tf_table``: the table when the caller has read it already, else read here).
     """
     space = instantiate(cfg.space) if space is None else space
     if not space.enumerable:
-        table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)
+        table = tf_table if tf_table is not None else load_tf_table(
+            cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)
         ids = table["arch"] if "arch" in table.columns else table.index
         # one cell per canonical id; several rows of one cell are tfstats.duplicates' business
         space = SpaceSample(space, list(dict.fromkeys(space.canonical_id(a) for a in ids)))

@@ -29,7 +29,7 @@ import torch
 
 from cbred.distances.base import Distance
 from cbred.distances.costs import DEFAULT_PAIR_COSTS, check_cost, substitution_matrix
-from cbred.graph import GraphBatch
+from cbred.graph import INPUT, OUTPUT, GraphBatch
 
 
 #: NAS-Bench-201's edge operations, ``none`` first (the costs a fresh distance checks).
@@ -38,7 +38,7 @@ NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3
 
 def _edge_ops(vocab: Sequence[str]) -> tuple[str, ...]:
     """``none`` and the operations of a graph vocabulary (input and output left out)."""
-    return ("none",) + tuple(op for op in vocab if op not in ("input", "output"))
+    return ("none",) + tuple(op for op in vocab if op not in (INPUT, OUTPUT))
 
 
 class EdgeSubstitutionDistance(Distance):

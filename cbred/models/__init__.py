@@ -33,7 +33,7 @@ def _node_dag(space: Any, arch: Any, **config: Any) -> nn.Module:
     from cbred.models.nb101_net import NB101Network
 
     if isinstance(arch, str):
-        if "table" not in vars(space) and "parent" not in vars(space):  # never enumerate a space for one cell
+        if not space.has_cells:  # never enumerate a space for one cell
             raise ValueError(
                 f"{space.name} cell {arch!r} is a module hash: pass its Spec, or a space that knows it "
                 "(a table of cells; the channel split depends on the vertex order of the spec)"

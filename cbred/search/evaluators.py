@@ -15,8 +15,8 @@ mpi4py's ``MPIPoolExecutor``, ...).
 
 from __future__ import annotations
 
-import importlib
 import math
+import pkgutil
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -139,7 +139,8 @@ class CallableEvaluator:
 def load_function(spec: str) -> Callable[[str], float]:
     """The function a dotted path ``"package.module:function"`` names (``search.evaluator``).
 
-    ``function`` may be an attribute path (``module:Class.method``).
+    Resolved by :func:`pkgutil.resolve_name`; ``function`` may be an attribute path
+    (``module:Class.method``).
 
     Raises
     ------
@@ -151,14 +152,9 @@ def load_function(spec: str) -> Callable[[str], float]:
     if not colon or not module_name or not attribute:
         raise ValueError(f"evaluator {spec!r}: expected 'package.module:function', e.g. cbred.search.standin:train")
     try:
-        found = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ValueError(f"evaluator {spec!r}: cannot import module {module_name!r} ({error})") from None
-    for part in attribute.split("."):
-        if not hasattr(found, part):
-            raise ValueError(f"evaluator {spec!r}: {found.__name__ if hasattr(found, '__name__') else found!r} "
-                             f"has no attribute {part!r}")
-        found = getattr(found, part)
+        found = pkgutil.resolve_name(str(spec))
+    except (ImportError, AttributeError, ValueError) as error:
+        raise ValueError(f"evaluator {spec!r}: {error}") from None
     if not callable(found):
         raise ValueError(f"evaluator {spec!r}: {attribute!r} is a {type(found).__name__}, not a function")
     return found

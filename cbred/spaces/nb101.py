@@ -71,8 +71,6 @@ class NB101Space(NodeDAGSpace):
     path : str or Path, optional
     """
 
-    node_vocab = NODE_VOCAB
-
     def __init__(self, table: pd.DataFrame | None = None, *, path: str | Path | None = None) -> None:
         super().__init__(name="nb101", operations=INTERIOR_OPS, max_vertices=MAX_VERTICES, max_edges=MAX_EDGES,
                          network=NETWORK, table=table, path=path)

@@ -47,8 +47,6 @@ class NB201Space(EdgeCellSpace):
         form (4,930). See :func:`cbred.spaces.canonical.expression_label`.
     """
 
-    node_vocab = NODE_VOCAB
-
     def __init__(self, drop_zero_terms: bool = False) -> None:
         super().__init__(name="nb201", n_nodes=N_VERTICES, operations=OPS, network=NETWORK,
                          drop_zero_terms=drop_zero_terms)

@@ -237,6 +237,12 @@ class NodeDAGSpace(SearchSpace):
         """Third axis of the adjacency tensor: the operation of an edge's target vertex."""
         return self.rules.operations + (OUTPUT,)
 
+    @property
+    def has_cells(self) -> bool:
+        """Whether the cells are at hand (a table was given or read): a hash can be decoded
+        without enumerating the space."""
+        return "table" in self.__dict__
+
     @cached_property
     def table(self) -> pd.DataFrame:
         """The compact cell table (enumerated on first use when none was given)."""
@@ -332,10 +338,6 @@ class NodeDAGSpace(SearchSpace):
     def isomorphism_class(self, arch: str) -> str:
         # The module hash is itself the isomorphism class.
         return self.canonical_id(arch)
-
-    def draw(self, rng: np.random.Generator) -> str:
-        """One cell of the table drawn uniformly."""
-        return self.ids[int(rng.integers(len(self)))]
 
     def mutate(self, arch: str, steps: int, rng: np.random.Generator, max_tries: int = 50) -> tuple[str, CompGraph] | None:
         """``steps`` NAS-Bench-101-style mutations: flip one edge or change one interior operation.

@@ -78,17 +78,6 @@ class SpaceSample(SearchSpace):
     def canonical_id(self, arch: str) -> str:
         return self.parent.canonical_id(arch)
 
-    @property
-    def size(self) -> int:
-        return len(self._archs)
-
-    @property
-    def enumerable(self) -> bool:
-        return True
-
-    def draw(self, rng: np.random.Generator) -> str:
-        """One of the listed cells, drawn uniformly."""
-        return self._archs[int(rng.integers(len(self._archs)))]
 
     def adjacency_tensor(self, arch: str) -> AdjacencyTensor:
         return self.parent.adjacency_tensor(arch)
