@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 
-def budget_cells(budget: float | int, n_total: int) -> int:
+def budget_cells(budget: float | int, n_total: int, *, option: str = "selection.budget") -> int:
     """Number of architectures a ``budget`` asks for in a space of ``n_total``.
 
     Parameters
@@ -29,6 +29,8 @@ def budget_cells(budget: float | int, n_total: int) -> int:
         could mean "one cell" or "the whole space", ``500.0`` is written ``500``.
     n_total : int
         Architectures in the space being reduced (after constraints).
+    option : str, default="selection.budget"
+        The option the messages name (``tfstats.budget`` counts measurements the same way).
 
     Raises
     ------
@@ -38,20 +40,20 @@ def budget_cells(budget: float | int, n_total: int) -> int:
     """
     if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not math.isfinite(budget) or budget <= 0:
         raise ValueError(
-            f"selection.budget must be a fraction in (0, 1) or a number of architectures >= 1, got {budget!r}"
+            f"{option} must be a fraction in (0, 1) or a number of architectures >= 1, got {budget!r}"
         )
     if budget < 1:  # halves round up (Python's round would go to the even neighbour)
         return max(1, math.floor(budget * n_total + 0.5))
     if not isinstance(budget, numbers.Integral):
         raise ValueError(
-            f"selection.budget={budget!r}: a budget >= 1 counts architectures and must be an integer "
+            f"{option}={budget!r}: a budget >= 1 counts architectures and must be an integer "
             f"(write {int(budget)} for {int(budget)} cells, or a fraction below 1, e.g. 0.01 for 1 %; "
             "the whole space is no reduction)" if budget == int(budget) else
-            f"selection.budget={budget!r}: a budget >= 1 counts architectures and must be an integer "
+            f"{option}={budget!r}: a budget >= 1 counts architectures and must be an integer "
             "(write a fraction as a number below 1, e.g. 0.01)"
         )
     if budget > n_total:
-        raise ValueError(f"selection.budget={int(budget)} architectures, but the space has only {n_total}")
+        raise ValueError(f"{option}={int(budget)} architectures, but the space has only {n_total}")
     return int(budget)
 
 
