@@ -9,6 +9,10 @@ speed-ups over the full space.
     python benchmarks/search_speedup.py                      # NB201 CIFAR-10, every sub-space and strategy
     python benchmarks/search_speedup.py --nb101              # NB101 (the 20,001 cells with accuracy): experiment=nb101
     python benchmarks/search_speedup.py --runs 100 --budget 1000 --out outputs/search_speedup -- strategy.rea.restrict_mutations=false
+    python benchmarks/search_speedup.py --strategies '[rea,random]' --results benchmarks/results/nb201   # the README's figure
+
+``--results DIR`` copies the run's ``anytime.png`` and ``metrics.json`` to ``DIR/search_anytime.png`` and
+``DIR/search_metrics.json`` (the run directory itself, with its query log, is too large to commit).
 
 Extra arguments after ``--`` are Hydra overrides of ``configs/search.yaml``.
 """
@@ -16,6 +20,7 @@ Extra arguments after ``--`` are Hydra overrides of ``configs/search.yaml``.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -52,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=1000)
     parser.add_argument("--strategies", default="[rea,random,local]")
     parser.add_argument("--out", default=None, help="run directory (default: outputs/search_speedup/<space>)")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="copy anytime.png and metrics.json to DIR/search_anytime.png and DIR/search_metrics.json")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args(argv)
     name = "nb101" if args.nb101 else "nb201"
@@ -68,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     print(format_summary(metrics))
     print(f"python benchmarks/search_speedup.py {' '.join(argv if argv is not None else sys.argv[1:])}: "
           f"{seconds:.0f} s, outputs in {out}")
+    if args.results is not None:
+        args.results.mkdir(parents=True, exist_ok=True)
+        for source, target in (("anytime.png", "search_anytime.png"), ("metrics.json", "search_metrics.json")):
+            if (out / source).exists():
+                shutil.copyfile(out / source, args.results / target)
+                print("copied:", args.results / target)
     return 0
 
 

@@ -12,12 +12,15 @@ random baseline), with the spread. Nothing but the evaluation reads accuracy.
     python benchmarks/selection_quality.py --out results/quality    # table, CSV and figures
     python benchmarks/selection_quality.py --table results/quality/quality.csv --out results/quality  # re-plot
     python benchmarks/selection_quality.py --procedures neighbourhood/edge -- tfstats=seed_synflow_params
+    python benchmarks/selection_quality.py --table benchmarks/results/selection_quality/quality.csv \
+        --out benchmarks/results/selection_quality --headline neighbourhood/edge   # + the README's figure
 
 Procedures whose order of the units does not depend on the budget are fitted once per seed
 and cut at every budget (``Reduction.order``); C+Q compositions are rerun per budget.
 Prints the table (mean over seeds, with the standard deviation), writes ``quality.csv``
 (every seed), ``quality.md`` and one figure per metric (quality against budget, one line
-per procedure, Quantiled dashed).
+per procedure, Quantiled dashed); ``--headline NAME`` adds ``headline.png``: that one procedure
+against Quantiled, random and the full space, one panel per metric.
 """
 
 from __future__ import annotations
@@ -181,6 +184,44 @@ def plot(summary: pd.DataFrame, outdir: Path) -> list[Path]:
     return paths
 
 
+def plot_headline(summary: pd.DataFrame, procedure: str, outdir: Path) -> Path:
+    """One procedure against Quantiled, random and the full space: one panel per metric, budgets on x."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = summary.loc[procedure]
+    x = rows.index.to_numpy() * 100
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.6))
+    for ax, (metric, label) in zip(axes.flat, METRICS.items()):
+        ax.plot(x, rows[metric], "-", marker="o", lw=2, color="tab:red", label=f"selection ({procedure})")
+        ax.fill_between(x, rows[metric] - rows[f"{metric}_std"], rows[metric] + rows[f"{metric}_std"],
+                        color="tab:red", alpha=0.15, lw=0)
+        ax.plot(x, rows[f"{metric}_quantiled"], "k--", marker="s", ms=4, lw=1.8,
+                label="Quantiled (best TF rank, same size)")
+        ax.plot(x, rows[f"{metric}_random"], ":", marker="^", ms=4, color="0.45", lw=1.8,
+                label="random subset (same size)")
+        ax.axhline(rows[f"{metric}_full"].iloc[0], color="0.6", lw=1, label="full space")
+        ax.set_xscale("log")
+        ax.set_xticks(x, [f"{v:g}%" for v in x])
+        ax.minorticks_off()
+        ax.set_title(label + (" (share of the space's top 1 %)" if metric == "top1pct_recall" else
+                              " CIFAR-10 test accuracy (%)"), fontsize=10)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("budget (% of the space's architectures)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.suptitle(f"NAS-Bench-201: the selected sub-space against Quantiled and random, per budget "
+                 f"(mean of {int(rows['acc_mean_wins'].iloc[0].split('/')[1])} seeds)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    path = outdir / "headline.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def main(argv=None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--procedures", nargs="+", default=list(PROCEDURES), choices=list(PROCEDURES),
@@ -192,6 +233,8 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. tfstats=seed_synflow_params")
     parser.add_argument("--table", type=Path, default=None,
                         help="summarise and plot a quality.csv of an earlier run instead of running")
+    parser.add_argument("--headline", default=None, metavar="NAME",
+                        help="also write headline.png: procedure NAME against Quantiled, random and the full space")
     args = parser.parse_args(argv)
     table = pd.read_csv(args.table) if args.table else run(args.procedures, args.budgets, args.seeds, args.benchmark,
                                                                        args.overrides)
@@ -204,6 +247,8 @@ def main(argv=None) -> pd.DataFrame:
         (args.out / "quality.md").write_text(text + "\n")
         for path in plot(summary, args.out):
             print("figure:", path)
+        if args.headline is not None:
+            print("figure:", plot_headline(summary, args.headline, args.out))
     return summary
 
 
