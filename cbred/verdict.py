@@ -10,7 +10,10 @@ and warnings about the run itself:
   grid it searched (:func:`grid_edges`): the best value may lie beyond the grid;
 * a selection (or selected cluster) that is a trivial split of the space, almost exactly
   the cells with or without one operation (:func:`trivial_splits`);
-* what the constraints removed, each of them, against the whole space.
+* what the constraints removed, each of them, against the whole space;
+* a baseline that holds (nearly) the selected cells (:func:`overlap_notes`);
+* a best-of-N of a sub-space with fewer than N cells with accuracy: the best of all of them,
+  not of N, so it is left out of the table and the comparisons (:func:`short_of_n`).
 
 ``reduce.py`` logs it at the end of every run.
 """
@@ -168,7 +171,19 @@ def verdict_table(reduction) -> pd.DataFrame:
     evaluated = summary.get("n_evaluated", sizes).reindex(table.index)
     if (evaluated < sizes).any():  # an accuracy table of part of the space: say how much it covers
         table.insert(1, "evaluated", evaluated)
+    for n, names in short_of_n(evaluated, evaluation.budgets).items():
+        table.loc[names, f"best-of-{n}"] = np.nan  # the best of fewer than n cells compares with no best-of-n
     return table
+
+
+def short_of_n(evaluated: pd.Series, budgets: Sequence[int]) -> dict[int, list[str]]:
+    """The sub-spaces with fewer cells with accuracy than ``n``, by best-of-``n`` budget.
+
+    Their best-of-``n`` is the best of all their cells, a figure of another ``n``: it is
+    not shown beside the others.
+    """
+    short = {n: [name for name, count in evaluated.items() if pd.notna(count) and count < n] for n in budgets}
+    return {n: names for n, names in short.items() if names}
 
 
 def _number(measure: str, value: float, digits: int = 0) -> str:
@@ -257,6 +272,7 @@ def verdict(
                 notes.append(f"{name} is a trivial split: almost exactly {split}")
     notes += _constraint_notes(reduction, constraint_removals or {})
     notes += overlap_notes(reduction)
+    notes += short_of_n_notes(table)
     return Verdict(table, sentences, notes, metric)
 
 
@@ -277,6 +293,23 @@ def overlap_notes(reduction, threshold: float = SAME_CELLS) -> list[str]:
             notes.append(f"the selection is {shared / len(selected):.0%} the same cells as {label} ({shared:,} of "
                          f"{len(selected):,}): a comparison with it says little (e.g. variant=cq at a large budget "
                          "keeps the best cells by TF rank, which is Quantiled)")
+    return notes
+
+
+def short_of_n_notes(table: pd.DataFrame) -> list[str]:
+    """Warnings for the best-of-N figures :func:`verdict_table` left out (:func:`short_of_n`)."""
+    if "mean" not in table.columns:
+        return []
+    evaluated = table["evaluated"] if "evaluated" in table.columns else table["size"]
+    budgets = [int(column.removeprefix("best-of-")) for column in table.columns if column.startswith("best-of-")]
+    notes = []
+    for n, names in short_of_n(evaluated, budgets).items():
+        listed = [SUBSET_NAMES[name] for name in names]
+        listed = ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else listed[0]
+        counts = ", ".join(f"{int(evaluated[name]):,}" for name in names)
+        its = "their" if len(names) > 1 else "its"
+        notes.append(f"best-of-{n} is left out for {listed}: fewer than {n} cells with accuracy ({counts}), so "
+                     f"{its} best is the best of all of them, not of {n}")
     return notes
 
 

@@ -18,10 +18,10 @@ def _reduction(selected_mean=93.0, quantiled_mean=92.0, stability=None, best_par
     subsets = {"full": archs, "selected": archs[:10], "quantiled": archs[10:20], "random": archs[50:60]}
     summary = pd.DataFrame({
         "acc_mean": [88.0, selected_mean, quantiled_mean, 89.0],
-        "best_of_10": [93.0, 93.9, 94.1, 92.9], "best_of_100": [94.0, 94.3, 94.3, 94.0],
+        "best_of_5": [93.0, 93.9, 94.1, 92.9], "best_of_10": [94.0, 94.3, 94.3, 94.0],
         "top1pct_recall": [1.0, 0.1, 0.05, 0.0],
     }, index=pd.Index(["full", "selected", "quantiled", "random"], name="subset"))
-    evaluation = Evaluation(summary, pd.DataFrame(), float("nan"), metric="test_acc", budgets=(10, 100))
+    evaluation = Evaluation(summary, pd.DataFrame(), float("nan"), metric="test_acc", budgets=(5, 10))
     labels = labels if labels is not None else pd.Series(-1, index=archs)
     return SimpleNamespace(
         subsets=subsets, archs=archs, selected=subsets["selected"], evaluation=evaluation if evaluated else None,
@@ -33,7 +33,7 @@ def _reduction(selected_mean=93.0, quantiled_mean=92.0, stability=None, best_par
 def test_table_holds_the_four_subspaces_and_the_measures():
     table = verdict_table(_reduction())
     assert list(table.index) == ["full", "selected", "quantiled", "random"]
-    assert list(table.columns) == ["size", "mean", "best-of-10", "best-of-100", "top-1% recall"]
+    assert list(table.columns) == ["size", "mean", "best-of-5", "best-of-10", "top-1% recall"]
     assert table["size"].tolist() == [100, 10, 10, 10]
     assert table.at["selected", "mean"] == 93.0
 
@@ -41,14 +41,14 @@ def test_table_holds_the_four_subspaces_and_the_measures():
 def test_a_baseline_that_beats_the_selection_is_said_in_words():
     outcome = verdict(_reduction(selected_mean=91.5))
     assert outcome.sentences == [
-        "Quantiled beats the selection on mean (92.00 vs 91.50) and best-of-10 (94.10 vs 93.90)."]
+        "Quantiled beats the selection on mean (92.00 vs 91.50) and best-of-5 (94.10 vs 93.90)."]
     text = str(outcome)
     assert "mean test_acc" in text.splitlines()[0] and "Quantiled beats" in text
 
 
 def test_full_space_is_not_judged_on_recall_and_a_clean_win_says_so():
     table = verdict_table(_reduction())
-    table.loc["quantiled", "best-of-10"] = 93.0
+    table.loc["quantiled", "best-of-5"] = 93.0
     assert losses(table) == ["The selection matches or beats Quantiled, random and the full space on every measure."]
 
 
@@ -121,3 +121,18 @@ def test_a_selection_that_is_quantiled_is_said_so():
     notes = [w for w in verdict(reduction).warnings if "the same cells" in w]
     assert notes == ["the selection is 100% the same cells as Quantiled (10 of 10): a comparison with it says "
                      "little (e.g. variant=cq at a large budget keeps the best cells by TF rank, which is Quantiled)"]
+
+
+def test_a_best_of_n_of_fewer_than_n_evaluated_cells_is_not_compared():
+    reduction = _reduction()
+    reduction.evaluation.summary["n_evaluated"] = [100.0, 4.0, 10.0, 7.0]  # a sparse accuracy table
+    outcome = verdict(reduction)
+    assert outcome.table["best-of-5"].isna().tolist() == [False, True, False, False]
+    assert outcome.table["best-of-10"].isna().tolist() == [False, True, False, True]
+    assert not any("best-of" in sentence for sentence in outcome.sentences)  # no comparison made of them
+    assert [w for w in outcome.warnings if "best-of" in w] == [
+        "best-of-5 is left out for the selection: fewer than 5 cells with accuracy (4), so its best is the best "
+        "of all of them, not of 5",
+        "best-of-10 is left out for the selection and random: fewer than 10 cells with accuracy (4, 7), so their "
+        "best is the best of all of them, not of 10",
+    ]
