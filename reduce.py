@@ -125,7 +125,9 @@ def run(cfg: DictConfig) -> dict:
         checkpoint = checkpoint_of(cfg)
         if checkpoint is not None and checkpoint.is_file():
             tracker.log_artifact("encoder", "model", [checkpoint])
-    log.info("%s\noutputs: %s (%d figures)\n\n%s", reduction.summary(), output_dir, len(figures), outcome)
+    # the verdict's table holds the evaluation: the summary leaves it out, so it is printed once
+    log.info("%s\noutputs: %s (%d figures)\n\n%s", reduction.summary(evaluation=False), output_dir, len(figures),
+             outcome)
     return metrics
 
 

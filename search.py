@@ -256,8 +256,10 @@ def run(cfg: DictConfig) -> dict:
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     figures = {}
     if cfg.plots.enabled:
+        # REA's initial population is random search's draws: the figure marks those queries
+        shared = {name: instantiate(strategy_cfg).shared_random_draws for name, strategy_cfg in cfg.strategy.items()}
         figures["anytime"] = plot_anytime(curves, output_dir / "anytime.png", thresholds=oracle.thresholds,
-                                          metric=oracle.metric)
+                                          metric=oracle.metric, shared_draws=shared)
     with start_tracking(cfg, job_type="search") as tracker:
         tracker.log_metrics(strict)
         tracker.log_table("search_summary", summary_table(strict))

@@ -1,16 +1,20 @@
 """The selected sub-space in formats other tools read, and a JSON manifest of the run.
 
-* NAS-Bench-201: one row per selected cell, its official string (``arch``) and its
-  NATS-Bench topology index (``nats_bench_index``: the cell's row in the benchmark's own
+Every export lists the selection in selection order (:meth:`cbred.pipeline.Reduction.ranking`):
+``rank`` (1 = selected first) and ``score`` (the selection score, higher is better) follow
+the id, so that the first ``n`` rows are the selection of ``n`` architectures.
+
+* NAS-Bench-201: one row per selected cell, its official string (``arch``), ``rank``,
+  ``score``, ``tf_rank`` and its NATS-Bench topology index (``nats_bench_index``: the cell's row in the benchmark's own
   order, the order of the NATS-Bench / NAS-Bench-201 tables; cbred's space enumerates cells
   in another order, so the index is read from such a table, by default the reference
   ``nb201_cifar10.csv``). File ``selected_nb201.csv``.
-* NAS-Bench-101: one JSON line per selected cell, its official module hash and its spec as
-  NASLib writes it: ``{"hash": ..., "matrix": [[0, 1, ...], ...], "ops": ["input",
-  "conv3x3-bn-relu", ..., "output"]}`` (pruned matrix, row = source). File
-  ``selected_nb101.jsonl``.
+* NAS-Bench-101: one JSON line per selected cell, its official module hash, ``rank``,
+  ``score`` and its spec as NASLib writes it: ``{"hash": ..., "rank": 1, "score": ...,
+  "matrix": [[0, 1, ...], ...], "ops": ["input", "conv3x3-bn-relu", ..., "output"]}``
+  (pruned matrix, row = source). File ``selected_nb101.jsonl``.
 * Any other (declared) space: one row per selected cell, its id (the space's own exchange
-  format: a cell string, a DARTS genotype string), ``tf_rank`` and ``selection_score``. File
+  format: a cell string, a DARTS genotype string), ``rank``, ``score`` and ``tf_rank``. File
   ``selected_<space>.csv``.
 * ``manifest.json``: the space, the procedure and its parameters, the budget, the sizes,
   the metrics, the files and the config of the run.
@@ -33,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cbred.cache import json_safe, atomic_write
+from cbred.paths import output_directory
 
 MANIFEST = "manifest.json"
 
@@ -44,7 +49,8 @@ class ExportWarning(UserWarning):
 NATS_BENCH_ORDER = "nb201_cifar10.csv"
 
 
-def nats_bench_indices(archs, order_table: str | os.PathLike | pd.DataFrame | None = None) -> pd.Series:
+def nats_bench_indices(archs, order_table: str | os.PathLike | pd.DataFrame | None = None, *,
+                       n_cells: int | None = None) -> pd.Series:
     """NATS-Bench topology index of NB201 cells: their row in a table in the official order.
 
     Parameters
@@ -55,6 +61,9 @@ def nats_bench_indices(archs, order_table: str | os.PathLike | pd.DataFrame | No
         A table of all 15,625 cells in the benchmark's order, with an ``arch`` column
         (e.g. NAS-Bench-201's / NATS-Bench's accuracy or HW-NAS-Bench's table); default the
         reference ``nb201_cifar10.csv`` (:func:`cbred.paths.reference_file`).
+    n_cells : int, optional
+        Cells of the space: a table of another length (a sample of the cells, another
+        space) would give row numbers that are not NATS-Bench indices, and is refused.
 
     Returns
     -------
@@ -66,52 +75,70 @@ def nats_bench_indices(archs, order_table: str | os.PathLike | pd.DataFrame | No
     FileNotFoundError
         No order table given and no reference data.
     ValueError
-        The table lacks an ``arch`` column, repeats a cell or misses one of ``archs``.
+        The table (named in the message) lacks an ``arch`` column, has another number of
+        rows than ``n_cells``, repeats a cell or misses one of ``archs``.
     """
     if order_table is None:
         from cbred.paths import reference_file
 
         order_table = reference_file(NATS_BENCH_ORDER)
-    table = order_table if isinstance(order_table, pd.DataFrame) else pd.read_csv(order_table, usecols=["arch"])
+    name = ("the NATS-Bench order table (a DataFrame)" if isinstance(order_table, pd.DataFrame)
+            else f"NATS-Bench order table {order_table}")
+    table = order_table if isinstance(order_table, pd.DataFrame) else _read_arch_column(order_table, name)
     if "arch" not in table.columns:
-        raise ValueError(f"the NATS-Bench order table has no 'arch' column; has {list(table.columns)}")
+        raise ValueError(f"{name} has no 'arch' column (has {list(table.columns)[:8]}): the NATS-Bench order "
+                         f"is read from a table of every NB201 cell string, e.g. {NATS_BENCH_ORDER}")
+    if n_cells is not None and len(table) != n_cells:
+        raise ValueError(f"{name} has {len(table):,} rows, not the {n_cells:,} cells of NB201: its row numbers "
+                         f"are not NATS-Bench indices (give a table of every cell in the official order, e.g. "
+                         f"{NATS_BENCH_ORDER})")
     order = pd.Series(np.arange(len(table)), index=pd.Index(table["arch"]))
     if not order.index.is_unique:
-        raise ValueError("the NATS-Bench order table lists some cells twice")
+        raise ValueError(f"{name} lists some cells twice, e.g. {order.index[order.index.duplicated()][0]!r}")
     missing = pd.Index(archs).difference(order.index)
     if len(missing):
-        raise ValueError(f"{len(missing)} cells are not in the NATS-Bench order table, e.g. {missing[0]!r}")
+        raise ValueError(f"{len(missing)} cells are not in {name}, e.g. {missing[0]!r}: is it a table of "
+                         "NB201 cells?")
     return order.reindex(archs).rename("nats_bench_index")
 
 
+def _read_arch_column(path: str | os.PathLike, name: str) -> pd.DataFrame:
+    """The ``arch`` column of a CSV table (all its columns when it has none, for the message)."""
+    header = pd.read_csv(path, nrows=0).columns
+    return pd.read_csv(path, usecols=["arch"]) if "arch" in header else pd.DataFrame(columns=header)
+
+
+def _ranked(reduction) -> pd.DataFrame:
+    """``rank``, ``score`` and ``tf_rank`` of the selection, in selection order (index ``arch``)."""
+    ranking = reduction.ranking()
+    return ranking.assign(tf_rank=reduction.tf_rank.reindex(ranking.index).to_numpy())
+
+
 def _nb201_records(reduction, space, order_table) -> tuple[str, pd.DataFrame]:
-    selected = pd.Index(reduction.selected, name="arch")
+    frame = _ranked(reduction)
     try:
-        index = nats_bench_indices(selected, order_table).to_numpy()
+        index = nats_bench_indices(frame.index, order_table, n_cells=space.size).to_numpy()
     except FileNotFoundError as error:
         if order_table is not None:
             raise
         warnings.warn(f"nats_bench_index left empty: {error}", ExportWarning, stacklevel=3)
-        index = pd.array([pd.NA] * len(selected), dtype="Int64")
-    frame = pd.DataFrame({"nats_bench_index": index}, index=selected)
-    frame["tf_rank"] = reduction.tf_rank.reindex(selected).to_numpy()
-    frame["selection_score"] = reduction.selection_score.reindex(selected).to_numpy()
+        index = pd.array([pd.NA] * len(frame), dtype="Int64")
+    frame["nats_bench_index"] = index
     return "selected_nb201.csv", frame.reset_index()
 
 
 def _nb101_records(reduction, space, order_table) -> tuple[str, pd.DataFrame]:
+    ranking = reduction.ranking()
     rows = []
-    for arch in reduction.selected:
+    for arch, (rank, score) in zip(ranking.index, ranking[["rank", "score"]].itertuples(index=False)):
         spec = space.spec(arch)
-        rows.append({"hash": arch, "matrix": np.asarray(spec.matrix, dtype=int).tolist(), "ops": list(spec.ops)})
-    return "selected_nb101.jsonl", pd.DataFrame(rows, columns=["hash", "matrix", "ops"])
+        rows.append({"hash": arch, "rank": int(rank), "score": float(score),
+                     "matrix": np.asarray(spec.matrix, dtype=int).tolist(), "ops": list(spec.ops)})
+    return "selected_nb101.jsonl", pd.DataFrame(rows, columns=["hash", "rank", "score", "matrix", "ops"])
 
 
 def _id_records(reduction, space, order_table) -> tuple[str, pd.DataFrame]:
-    selected = pd.Index(reduction.selected, name="arch")
-    frame = pd.DataFrame({"tf_rank": reduction.tf_rank.reindex(selected).to_numpy(),
-                          "selection_score": reduction.selection_score.reindex(selected).to_numpy()}, index=selected)
-    return f"selected_{space.name}.csv", frame.reset_index()
+    return f"selected_{space.name}.csv", _ranked(reduction).reset_index()
 
 
 #: How the selection of a benchmark space is written: ``records(reduction, space, order_table) -> (file name, rows)``;
@@ -120,7 +147,8 @@ EXPORTERS: dict[str, Callable] = {"nb201": _nb201_records, "nb101": _nb101_recor
 
 
 def selected_records(reduction, space, *, order_table=None) -> tuple[str, pd.DataFrame]:
-    """File name and rows of the selected sub-space in the space's exchange format."""
+    """File name and rows of the selected sub-space in the space's exchange format, in
+    selection order (``rank`` 1 first)."""
     return EXPORTERS.get(space.name, _id_records)(reduction, space, order_table)
 
 
@@ -155,13 +183,18 @@ def export_selection(reduction, space, directory: str | os.PathLike, *, config=N
                      order_table=None) -> dict[str, Path]:
     """Write the selected sub-space (see the module docstring) and ``manifest.json``.
 
+    The selection is written in selection order: ``rank`` (1 = selected first) and
+    ``score`` columns, so that the first ``n`` rows are the selection of ``n``
+    architectures (:meth:`cbred.pipeline.Reduction.ranking`).
+
     Parameters
     ----------
     reduction : Reduction
+        The result of :func:`cbred.reduce` / :func:`cbred.pipeline.reduce_space`.
     space : SearchSpace
-        The reduced space (NB101 specs come from it).
+        The reduced space, an instance (NB101 specs come from it), e.g. ``NB201Space()``.
     directory : path
-        Created if needed.
+        Created if needed; a path to a file is refused.
     config : DictConfig or mapping, optional
         The run's config, copied into the manifest (resolved where it can be).
     order_table : path or DataFrame, optional
@@ -171,9 +204,18 @@ def export_selection(reduction, space, directory: str | os.PathLike, *, config=N
     -------
     dict
         ``{"selection": path, "manifest": path}``.
+
+    Raises
+    ------
+    TypeError
+        ``reduction`` is not a Reduction, or ``space`` not a SearchSpace instance.
+    ValueError
+        ``space`` is not the space of ``reduction``; an order table of another space.
+    NotADirectoryError
+        ``directory`` (or a folder above it) is a file.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    _check_arguments(reduction, space)
+    directory = output_directory(directory, what="export_selection: directory")
     name, records = selected_records(reduction, space, order_table=order_table)
     selection = directory / name
     if name.endswith(".jsonl"):
@@ -184,3 +226,29 @@ def export_selection(reduction, space, directory: str | os.PathLike, *, config=N
     path = directory / MANIFEST
     atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
     return {"selection": selection, "manifest": path}
+
+
+#: What export_selection reads of a reduction (duck-typed, so that a stand-in can be exported).
+REDUCTION_ATTRIBUTES = ("space", "selected", "ranking", "tf_rank", "metrics")
+
+
+def _check_arguments(reduction, space) -> None:
+    """``TypeError`` / ``ValueError`` naming the argument of :func:`export_selection` that is wrong."""
+    from cbred.spaces.space import SearchSpace
+
+    missing = [name for name in REDUCTION_ATTRIBUTES if not hasattr(reduction, name)]
+    if missing:
+        raise TypeError(f"export_selection: reduction must be a Reduction (the result of cbred.reduce or "
+                        f"cbred.pipeline.reduce_space), got {_describe(reduction)}")
+    if not isinstance(space, SearchSpace):
+        raise TypeError(f"export_selection: space must be a SearchSpace instance (the reduced space, e.g. "
+                        f"cbred.spaces.nb201.NB201Space()), got {_describe(space)}")
+    if space.name != reduction.space:
+        raise ValueError(f"export_selection: space is {space.name!r} but the reduction is of {reduction.space!r}; "
+                         "give the space that was reduced")
+
+
+def _describe(value) -> str:
+    """A value as an error message names it: its type, and the value itself when short."""
+    text = repr(value)
+    return f"{type(value).__name__} {text}" if len(text) <= 40 else type(value).__name__

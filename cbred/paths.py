@@ -44,6 +44,38 @@ def cache_dir() -> Path:
     return path
 
 
+def output_directory(path: str | os.PathLike, *, what: str = "output directory") -> Path:
+    """``path`` as a directory to write into, created (with its parents) if needed.
+
+    Checked once, before anything is drawn or written, so that an impossible path is one
+    error naming it rather than a failure per file.
+
+    Parameters
+    ----------
+    path : path-like
+    what : str
+        What the path is, for the message (e.g. ``"export_selection: directory"``).
+
+    Raises
+    ------
+    NotADirectoryError
+        ``path``, or a folder above it, is a file.
+    PermissionError, FileNotFoundError, OSError
+        The directory cannot be created there (the message names ``path``).
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{what} {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a folder above it is a file
+        blocker = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), path)
+        raise NotADirectoryError(f"{what} {path} cannot be created: {blocker} is a file, not a directory") from None
+    except OSError as error:  # read-only or virtual file systems, permissions
+        raise type(error)(f"{what} {path} cannot be created: {error.strerror or error}") from None
+    return path
+
+
 def register_config_resolvers() -> None:
     """``${reference_file:NAME}`` (reference data), ``${resource_file:NAME}`` and
     ``${space_config:NAME}`` (the declaration ``configs/space/NAME.yaml``) in Hydra configs."""

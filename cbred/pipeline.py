@@ -65,6 +65,7 @@ from cbred.selection import (
     budget_cells,
     fill_budget,
     resolve_directions,
+    selection_order,
     signed_ranks,
 )
 
@@ -262,6 +263,27 @@ class Reduction:
             metrics.update(self.evaluation.metrics())
         return metrics
 
+    def ranking(self) -> pd.DataFrame:
+        """The selection in selection order: ``rank`` (1 = selected first) and ``score``.
+
+        The order is the procedure's (``order``, the units most promising first, as
+        :func:`~cbred.selection.budget.fill_budget` took them): the top ``n`` rows are the
+        selection of ``n`` architectures. Cells of one unit share its score and keep space
+        order. ``score`` is ``selection_score`` (higher is better); it does not increase
+        along the rank of a procedure that orders by its score alone (NeighbourhoodScore,
+        TFQuantile, ClusterUnion), while the compositions with the TF quantile order by
+        other keys first (QuantileFirst: the quantile's candidates first).
+
+        Returns
+        -------
+        DataFrame
+            Index ``arch`` (the selected architectures, selection order), columns ``rank``
+            (1..n) and ``score``.
+        """
+        archs = pd.Index(selection_order(self.order, self.units, self.selected), name="arch")
+        return pd.DataFrame({"rank": np.arange(1, len(archs) + 1),
+                             "score": self.selection_score.reindex(archs).to_numpy()}, index=archs)
+
     def clusters_table(self) -> pd.DataFrame:
         """One row per arch: ``cluster``, ``unit``, ``selected``, ``selection_score``, ``tf_rank``, statistics."""
         table = pd.DataFrame(
@@ -276,8 +298,16 @@ class Reduction:
         )
         return table.join(self.tf)
 
-    def summary(self) -> str:
-        """A few lines for the terminal."""
+    def summary(self, *, evaluation: bool = True) -> str:
+        """A few lines for the terminal.
+
+        Parameters
+        ----------
+        evaluation : bool, default=True
+            Include the mean accuracy, best-of-N and top-1 % recall of every sub-space;
+            ``reduce.py`` leaves them out because its verdict table (:mod:`cbred.verdict`)
+            shows the same numbers.
+        """
         params = ", ".join(f"{k}={v}" for k, v in self.best_params.items())
         lines = [
             f"{self.space}: {len(self.archs):,} architectures ({len(self.unit_ids):,} units); "
@@ -286,7 +316,7 @@ class Reduction:
             f"selected: {len(self.selected):,} architectures "
             f"({len(self.selected) / len(self.archs):.1%} of the space, budget {self.budget})",
         ]
-        if self.evaluation is not None:
+        if evaluation and self.evaluation is not None:
             table, name = self.evaluation.summary, self.evaluation.metric
             n = self.evaluation.budgets[0]
             for column, what in (("acc_mean", f"mean {name}"), (f"best_of_{n}", f"best-of-{n}"),
@@ -297,9 +327,17 @@ class Reduction:
         return "\n".join(lines)
 
     def write(self, directory: str | Path) -> dict[str, Path]:
-        """Write ``clusters.csv``, ``selected.csv`` and ``metrics.json`` into ``directory``."""
+        """Write ``clusters.csv``, ``selected.csv`` and ``metrics.json`` into ``directory``.
+
+        ``clusters.csv`` lists every architecture in space order. ``selected.csv`` lists the
+        selection in selection order (:meth:`ranking`): ``rank`` (1 = selected first) and
+        ``score`` (the selection score) after ``arch``, then the columns of
+        ``clusters.csv``; its first ``n`` rows are the selection of ``n`` architectures.
+        """
         directory = Path(directory)
         clusters = self.clusters_table()
+        ranking = self.ranking()
+        selected = ranking.join(clusters.drop(columns=["selected", "selection_score"]))
         files = {
             "clusters": directory / "clusters.csv",
             "selected": directory / "selected.csv",
@@ -308,7 +346,7 @@ class Reduction:
         # NaN / inf -> null: strict JSON, checked before anything is written
         text = json.dumps(json_safe(self.metrics()), indent=2, allow_nan=False)
         atomic_write(files["clusters"], lambda tmp: clusters.to_csv(tmp))
-        atomic_write(files["selected"], lambda tmp: clusters[clusters["selected"]].drop(columns="selected").to_csv(tmp))
+        atomic_write(files["selected"], lambda tmp: selected.to_csv(tmp))
         atomic_write(files["metrics"], lambda tmp: tmp.write_text(text + "\n"))
         return files
 

@@ -166,7 +166,14 @@ def test_evaluation_outputs_and_files(space, tf_table, tmp_path):
     assert len(clusters) == 729
     assert {"cluster", "unit", "selected", "selection_score", "tf_rank", *STATISTICS} <= set(clusters)
     selected = pd.read_csv(files["selected"], index_col="arch")
-    assert selected.index.equals(result.selected)
+    assert selected.index.sort_values().equals(result.selected.sort_values())
+    # selection order: rank 1 first, the units in the procedure's order
+    assert selected["rank"].tolist() == list(range(1, len(result.selected) + 1))
+    assert selected.index.equals(result.ranking().index)
+    first_position = {unit: i for i, unit in enumerate(result.order)}
+    positions = result.units.reindex(selected.index).map(first_position).to_numpy()
+    assert (np.diff(positions) >= 0).all()
+    assert "evaluation" in result.timings and "mean test_acc" not in result.summary(evaluation=False)
     metrics = json.loads(files["metrics"].read_text())
     assert metrics["selected/acc_mean"] == pytest.approx(summary.at["selected", "acc_mean"])
     assert metrics["params/n_clusters"] == result.n_clusters

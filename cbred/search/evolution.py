@@ -56,6 +56,12 @@ class RegularizedEvolution(SearchStrategy):
         if not isinstance(self.restrict_mutations, bool):
             raise ValueError(f"RegularizedEvolution: restrict_mutations must be a bool, got {self.restrict_mutations!r}")
 
+    @property
+    def shared_random_draws(self) -> int:
+        """The initial population: ``population_size`` uniform draws, those of random search
+        under the same seed."""
+        return self.population_size
+
     def _reset(self) -> None:
         self.population_: deque[tuple[str, float]] = deque(maxlen=self.population_size)
 

@@ -1,4 +1,8 @@
-"""The anytime figure: best accuracy found against queries, one line per sub-space."""
+"""The anytime figure: best accuracy found against queries, one line per sub-space.
+
+:func:`anytime_figure` draws it (a ``matplotlib.figure.Figure``, no pyplot state);
+:func:`plot_anytime` writes it as a PNG.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +10,41 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 
-def plot_anytime(
+def anytime_figure(
     curves: Mapping[str, Mapping[str, np.ndarray]],
-    path: str | Path,
     *,
     thresholds: Mapping[str, float] | None = None,
     metric: str = "accuracy",
-) -> Path:
-    """Save the anytime curves of many runs: median and interquartile band over runs.
+    shared_draws: Mapping[str, int] | None = None,
+) -> Figure:
+    """The anytime curves of many runs: median and interquartile band over runs.
 
     Parameters
     ----------
     curves : mapping strategy -> mapping subset -> ndarray of shape (n_runs, budget)
         Best accuracy after each query (:func:`cbred.search.analysis.anytime_curves`).
-    path : path-like
-        The image file (PNG).
     thresholds : mapping of str to float, optional
         Targets drawn as dashed horizontal lines (e.g. top-1 % of the full space).
     metric : str
-        Label of the y axis.
+        Name of the accuracy, in the y axis label.
+    shared_draws : mapping of str to int, optional
+        Per strategy, how many first queries are random search's own draws (the same seed
+        and stream: REA's initial population,
+        :attr:`~cbred.search.strategy.SearchStrategy.shared_random_draws`). Its panel
+        shades them and says so, since its curves match random search's there by
+        construction.
 
     Returns
     -------
-    Path
-        ``path``.
+    matplotlib.figure.Figure
+        One panel per strategy, side by side, sharing the y axis.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     strategies = list(curves)
-    fig, axes = plt.subplots(1, len(strategies), figsize=(5.2 * len(strategies), 4.2), squeeze=False,
-                             sharey=True)
+    fig = Figure(figsize=(5.2 * len(strategies), 4.2))
+    axes = fig.subplots(1, len(strategies), squeeze=False, sharey=True)
     for ax, strategy in zip(axes[0], strategies):
         for subset, matrix in curves[strategy].items():
             queries = np.arange(1, matrix.shape[1] + 1)
@@ -50,6 +54,8 @@ def plot_anytime(
         for name, value in (thresholds or {}).items():
             ax.axhline(value, color="grey", linestyle="--", linewidth=0.8)
             ax.annotate(name, (1, value), xytext=(2, 2), textcoords="offset points", fontsize=8, color="grey")
+        budget = max(matrix.shape[1] for matrix in curves[strategy].values())
+        _mark_shared_draws(ax, min((shared_draws or {}).get(strategy, 0), budget))
         ax.set_xscale("log")
         ax.set_xlabel("queries (architectures evaluated)")
         ax.set_title(strategy)
@@ -60,7 +66,29 @@ def plot_anytime(
     high = max(m.max() for c in curves.values() for m in c.values())
     axes[0][0].set_ylim(low - 0.05 * (high - low + 1e-9), high + 0.05 * (high - low + 1e-9))
     fig.tight_layout()
+    return fig
+
+
+def plot_anytime(
+    curves: Mapping[str, Mapping[str, np.ndarray]],
+    path: str | Path,
+    *,
+    thresholds: Mapping[str, float] | None = None,
+    metric: str = "accuracy",
+    shared_draws: Mapping[str, int] | None = None,
+) -> Path:
+    """Save :func:`anytime_figure` of ``curves`` as a PNG at ``path`` (120 dpi); returns ``path``."""
     path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    anytime_figure(curves, thresholds=thresholds, metric=metric, shared_draws=shared_draws).savefig(path, dpi=120)
     return path
+
+
+def _mark_shared_draws(ax, n_queries: int) -> None:
+    """Shade the first ``n_queries`` of a panel and say that they are random search's draws."""
+    if n_queries <= 1:  # one shared first draw is not worth a note
+        return
+    ax.axvspan(1, n_queries, color="grey", alpha=0.08, linewidth=0)
+    ax.axvline(n_queries, color="grey", linestyle=":", linewidth=0.8)
+    ax.annotate(f"queries 1-{n_queries}: the same uniform draws\nas random search (same seed)",
+                (n_queries, 0.98), xycoords=("data", "axes fraction"), xytext=(-4, 0), textcoords="offset points",
+                ha="right", va="top", fontsize=7, color="dimgrey")

@@ -90,6 +90,13 @@ class SearchStrategy(abc.ABC):
         self.history_[arch] = accuracy
         self._observe(arch, accuracy)
 
+    @property
+    def shared_random_draws(self) -> int:
+        """How many first proposals are the uniform draws :class:`~cbred.search.random_search.RandomSearch` makes with the
+        same ``random_state`` (both draw from one stream): over those queries the two
+        strategies' curves coincide. 0: none are claimed."""
+        return 0
+
     def _check_started(self, method: str) -> None:
         if not hasattr(self, "domain_"):
             raise RuntimeError(f"{type(self).__name__}.{method}: call start(domain) first")

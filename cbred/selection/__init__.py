@@ -8,7 +8,7 @@ how an order of units fills it, :mod:`~cbred.selection.constraints` the bounds a
 the space beforehand.
 """
 
-from cbred.selection.budget import budget_cells, fill_budget
+from cbred.selection.budget import budget_cells, fill_budget, selection_order
 from cbred.selection.constraints import Constraint, apply_constraints, constraints_from_config
 from cbred.selection.procedures import (
     ClusterUnion,
@@ -38,5 +38,6 @@ __all__ = [
     "fill_budget",
     "median_rank",
     "resolve_directions",
+    "selection_order",
     "signed_ranks",
 ]

@@ -82,3 +82,30 @@ def fill_budget(order: pd.Index, units: pd.Series, n_cells: int) -> pd.Index:
     # stable: within a unit (and among units outside the order) cells keep space order
     taken = np.sort(np.argsort(unit_position, kind="stable")[:n_cells])
     return units.index[taken]
+
+
+def selection_order(order: pd.Index, units: pd.Series, selected: pd.Index) -> pd.Index:
+    """The ``selected`` architectures in the order :func:`fill_budget` took them.
+
+    Parameters
+    ----------
+    order : Index
+        Unit ids, best first (as given to :func:`fill_budget`).
+    units : Series
+        Unit of every architecture (index: architecture ids in space order).
+    selected : Index
+        The selection, a subset of ``units.index``.
+
+    Returns
+    -------
+    Index
+        ``selected`` reordered: the cells of the first unit of ``order`` first; cells of one
+        unit (and of units outside ``order``) keep their order in ``selected``, as
+        :func:`fill_budget` keeps space order among them.
+    """
+    missing = pd.Index(selected).difference(units.index)
+    if len(missing):
+        raise ValueError(f"{len(missing)} selected architectures have no unit, e.g. {missing[0]!r}")
+    position = pd.Series(np.arange(len(order)), index=order)
+    unit_position = units.reindex(selected).map(position).fillna(len(order)).to_numpy()
+    return pd.Index(selected)[np.argsort(unit_position, kind="stable")]

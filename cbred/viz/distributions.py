@@ -231,6 +231,7 @@ def histogram_selected_vs_full(
     bins: int = 30,
     color=None,
     titles: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
     ncols: int = 3,
 ) -> Figure:
     """Histograms and KDEs of the selected sub-space against the full space, one panel per
@@ -251,14 +252,17 @@ def histogram_selected_vs_full(
         Colour of the selection (default :data:`~cbred.viz.style.SELECTED_COLOR`).
     titles : mapping column -> str, optional
         Panel titles, e.g. ``{"ntk_cond": "ntk_cond, lower is better"}``.
+    labels : mapping column -> str, optional
+        X-axis names of the columns that are not their own name, e.g.
+        ``{"accuracy": "test_acc"}`` (default: the column name).
     ncols : int
         Panels per row.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes per column of ``frame``, x label the column name (see
-        :func:`display_values`); a figure legend with the entries ``"full space (n=...)"``
+        One axes per column of ``frame``, x label its ``labels`` entry or the column name
+        (see :func:`display_values`); a figure legend with the entries ``"full space (n=...)"``
         and ``"selected (n=...)"`` (numbers of cells); a panel whose variable is known for
         fewer cells (a sampled TF table, a partial accuracy table) says how many it draws.
     """
@@ -276,7 +280,7 @@ def histogram_selected_vs_full(
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, column in zip(axes, frame.columns):
         in_selection = pd.Series(frame.index.isin(selected), index=frame.index)
-        full, xlabel = display_values(frame[column], str(column), in_selection)
+        full, xlabel = display_values(frame[column], str((labels or {}).get(column, column)), in_selection)
         if full.empty:
             raise ValueError(f"no finite value of {column!r} to plot")
         chosen = full[full.index.isin(selected)]

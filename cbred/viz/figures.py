@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cbred.cache import atomic_write
+from cbred.paths import output_directory
 from cbred.viz.clusters import op_usage, stability_curve
 from cbred.viz.distributions import edf, histogram_by_cluster, histogram_selected_vs_full
 from cbred.viz.embedding import MAX_POINTS, get_layout, layout_2d, subsample
@@ -134,7 +135,8 @@ def save_reduction_figures(
     Parameters
     ----------
     outdir : path
-        Directory of the PNG files (created).
+        Directory of the PNG files (created); a path where no directory can be made is a
+        ``NotADirectoryError`` / ``OSError`` naming it, raised before any figure is drawn.
     clusters : DataFrame
         The cluster table (``clusters.csv``): index arch id, column ``"cluster"`` (label;
         missing or negative = not clustered, e.g. cells filtered out by the Q+C variant) and
@@ -210,14 +212,15 @@ def save_reduction_figures(
     if accuracy is not None:
         variables[ACCURACY] = accuracy.reindex(clusters.index)
         titles[ACCURACY] = variable_title(accuracy_name or ACCURACY, 1)
-        names[ACCURACY] = str(accuracy.name or ACCURACY)
+        names[ACCURACY] = str(accuracy.name or accuracy_name or ACCURACY)  # axis labels name the metric
     if selected is None:
         selected = clusters.index[(labels == selected_cluster).to_numpy()]
     selected = pd.Index(selected)
     sizes = labels.value_counts()
     members = clusters.index[(labels == selected_cluster).to_numpy()]
     role = "selected" if members.sort_values().equals(selected.sort_values()) else "taken first"
-    outdir = Path(outdir)
+    # one error naming an impossible directory, not one warning per figure
+    outdir = output_directory(outdir, what="figure directory")
     figures: dict[str, Path] = {}
 
     def emit(name: str, draw) -> None:
@@ -259,7 +262,7 @@ def save_reduction_figures(
             title=titles[name]))
     if variables.shape[1]:
         emit("hist_selected_vs_full", lambda: histogram_selected_vs_full(
-            variables, selected, color=colors[selected_cluster], titles=titles))
+            variables, selected, color=colors[selected_cluster], titles=titles, labels=names))
 
     if accuracy is not None:
         full = variables[ACCURACY]
