@@ -239,6 +239,9 @@ def main(argv=None) -> pd.DataFrame:
     table = pd.read_csv(args.table) if args.table else run(args.procedures, args.budgets, args.seeds, args.benchmark,
                                                                        args.overrides)
     summary = summarise(table)
+    if args.headline is not None and args.headline not in summary.index.get_level_values(0):
+        parser.error(f"--headline {args.headline!r}: not a procedure of the table "
+                     f"({', '.join(summary.index.get_level_values(0).unique())})")
     text = markdown(summary)
     print(text)
     if args.out is not None:
