@@ -17,7 +17,8 @@ The runner
 - records a failing statistic as NaN plus the reason, and goes on;
 - runs through Lightning's ``Trainer.predict`` over a dataset of pending architectures,
   each rank writing its own cache shard (:class:`ShardWriter`): one process, several CPU
-  processes (``processes=2``), several GPUs or nodes (``strategy="ddp"``, ``num_nodes``).
+  processes (``processes=2``), several GPUs or nodes (``strategy="ddp"``, ``num_nodes``; every
+  node runs the command, started by ``torchrun`` or ``srun``, over one shared cache directory).
 
 One job per module:
 

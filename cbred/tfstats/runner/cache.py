@@ -100,8 +100,9 @@ def compact_cache(directory: str | Path, run_id: str, header: dict[str, Any]) ->
 class ShardWriter(BasePredictionWriter):
     """Lightning callback: after every batch, rewrite this rank's current shard atomically.
 
-    Shards are named ``shard-<run>-r<rank>-<part>.parquet``; a rank starts a new part every
-    :data:`SHARD_ROWS` rows, so a rewrite never costs more than that.
+    Shards are named ``shard-<run>-r<rank>-<part>.parquet``, ``<run>`` being rank 0's run id
+    on every rank (broadcast at ``setup``); a rank starts a new part every :data:`SHARD_ROWS`
+    rows, so a rewrite never costs more than that.
     """
 
     def __init__(self, directory: str | Path, run_id: str, header: dict[str, Any] | None = None) -> None:
@@ -111,6 +112,12 @@ class ShardWriter(BasePredictionWriter):
         self.header = header or {}
         self._rows: list[dict] = []
         self._part = 0
+
+    def setup(self, trainer, pl_module, stage: str) -> None:
+        # Ranks started outside this process (torchrun, srun, or Lightning's launcher running
+        # the command again) each made their own plan and run id: all name their shards after
+        # rank 0's run, the one rank 0 compacts. The process group is up by now.
+        self.run_id = trainer.strategy.broadcast(self.run_id, src=0)
 
     def write_on_batch_end(
         self, trainer, pl_module, prediction, batch_indices, batch, batch_idx, dataloader_idx

@@ -6,14 +6,22 @@ predicts them in a seeded random order over a dataset (:class:`StatisticsModule`
 rank writing its own cache shard (:class:`~cbred.tfstats.runner.cache.ShardWriter`), then
 rank 0 compacts the run's shards and assembles the table from the cache. One process, several CPU processes
 (``processes=2``), several GPUs or nodes (``strategy="ddp"``, ``num_nodes``).
+
+Several nodes: every node runs the same command with the same ``num_nodes`` and ``processes``,
+started by ``torchrun`` or ``srun``; Lightning detects the launcher from its environment
+(:class:`~lightning_fabric.plugins.environments.TorchElasticEnvironment`,
+:class:`~lightning_fabric.plugins.environments.SLURMEnvironment`), which then gives every
+process its rank and rendezvous. Each process lists the pending items itself, from the same
+cache, before the process group exists (so before any rank writes); the cache directory must
+therefore be one file system that every node sees. The ranks take rank 0's run id when
+predicting starts (:class:`~cbred.tfstats.runner.cache.ShardWriter`), so that rank 0 compacts
+every rank's shards.
 """
 
 from __future__ import annotations
 
-import os
 import platform
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 from torch.utils.data import DataLoader, Dataset
 
 import cbred
@@ -29,14 +38,6 @@ from cbred.spaces.space import SearchSpace
 from cbred.tfstats.runner.cache import ShardWriter, cache_root, compact_cache, read_cache
 from cbred.tfstats.runner.measure import evaluate
 from cbred.tfstats.runner.plan import Plan, Probe, make_plan
-
-#: How rank 0 hands its run id to the ranks that DDP's subprocess launcher starts by running
-#: the command line again (``strategy="ddp"``): fresh processes that build their own plan and
-#: inherit nothing but the environment, yet must name their shards after rank 0's run, which
-#: compacts them. Set only around ``Trainer.predict`` (:func:`_predict`), read only when
-#: :func:`compute_table` makes its plan. ``ddp_spawn`` pickles the plan, run id included.
-_RUN_ENV = "CBRED_TFSTATS_RUN"
-
 
 class _PendingArchitectures(Dataset):
     def __init__(self, items: Sequence[tuple[str, tuple[str, ...]]]) -> None:
@@ -136,9 +137,6 @@ def compute_table(
         return ``None`` (their rows are in the cache, which rank 0 reads).
     """
     plan = make_plan(space, statistics, probe, probes, repeats, seed)
-    inherited = os.environ.get(_RUN_ENV)
-    if inherited:  # a DDP rank started by rank 0 re-running the command: rank 0's run id
-        plan = replace(plan, run_id=inherited)
     archs = list(space.ids) if archs is None else space.check_ids(archs)
     reps = representatives(space, archs)
     needed = {
@@ -158,7 +156,8 @@ def compute_table(
         waiting = set(pending)
         complete = [a for a, r in zip(archs, reps.to_numpy()) if a not in waiting and r not in waiting]
         return _assemble(plan, done, complete, reps.loc[complete])
-    is_zero = True
+    # nothing to predict: no Trainer, so the rank is the one the launcher (torchrun, srun) gave
+    is_zero = not rank_zero_only.rank
     if pending:
         items = _in_seeded_order(pending, plan.seed)
         is_zero = _predict(plan, items, directory, device, processes, num_nodes, strategy, progress)
@@ -179,20 +178,6 @@ def _in_seeded_order(pending: Mapping[str, list[str]], seed: int) -> list[tuple[
 
 
 def _predict(plan, items, directory, device, processes, num_nodes, strategy, progress) -> bool:
-    # DDP children re-running the command name their shards after this run (see _RUN_ENV);
-    # the variable must not outlive the call, or the next run of this process would reuse the id
-    previous = os.environ.get(_RUN_ENV)
-    os.environ[_RUN_ENV] = plan.run_id
-    try:
-        return _trainer_predict(plan, items, directory, device, processes, num_nodes, strategy, progress)
-    finally:
-        if previous is None:
-            os.environ.pop(_RUN_ENV, None)
-        else:
-            os.environ[_RUN_ENV] = previous
-
-
-def _trainer_predict(plan, items, directory, device, processes, num_nodes, strategy, progress) -> bool:
     resolved = resolve_device(device)
     trainer = pl.Trainer(
         accelerator="gpu" if resolved.type == "cuda" else resolved.type,

@@ -63,8 +63,8 @@ class Probe:
 class Plan:
     """Everything a rank needs to evaluate statistics: resolved, picklable, no state.
 
-    ``run_id`` names the run's cache shards; :func:`cbred.tfstats.runner.compute_table`
-    replaces it by rank 0's in the DDP ranks that Lightning starts by re-running the command.
+    ``run_id`` names the run's cache shards; in a multi-process run every rank names its
+    shards after rank 0's (:class:`cbred.tfstats.runner.ShardWriter` broadcasts it).
     """
 
     space: SearchSpace

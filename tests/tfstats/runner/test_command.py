@@ -49,7 +49,6 @@ def test_sigkilled_run_restarts_without_losing_or_recomputing_rows(tmp_path):
     command = [sys.executable, "-m", "cbred.tfstats.runner", "--config-dir", str(tmp_path / "conf"),
                "--config-name", "kill"]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    env.pop("CBRED_TFSTATS_RUN", None)
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and process.poll() is None:
