@@ -23,14 +23,14 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from cbred.api import load_inputs, reduce_from_config
+from cbred.api import check_config, load_inputs, reduce_from_config
 from cbred.cli import run_cli
 from cbred.spaces.space import SearchSpace
-from cbred.evaluation import check_budgets
 from cbred.export import export_selection
 from cbred.paths import register_config_resolvers
 from cbred.pipeline import Reduction
-from cbred.tables import load_tf_table
+from cbred.rundir import record_checksums
+from cbred.sampling.from_config import sampling_of, tf_table_from_config, write_measured
 from cbred.selection import constraints_from_config
 from cbred.tracking import start_tracking
 from cbred.verdict import constraint_removals, verdict
@@ -95,15 +95,19 @@ def checkpoint_of(cfg: DictConfig) -> Path | None:
 
 def run(cfg: DictConfig) -> dict:
     """Run C-BRED, write the run directory's files and figures, log them; return the metrics."""
-    check_budgets(cfg.budgets)  # before any work
+    check_config(cfg)  # before any work
     space = instantiate(cfg.space)
-    tf_table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates, space=space)  # read once
+    sampling_of(cfg)  # a bad sampler or budget stops the run before anything is measured
+    tf_table, sampler = tf_table_from_config(cfg, space)  # read (or measured) once
     space, accuracy = load_inputs(cfg, space, tf_table=tf_table)
     reduction = reduce_from_config(cfg, space, accuracy, tf_table=tf_table)
     output_dir = Path(cfg.output_dir)
     files = reduction.write(output_dir)
+    if sampler is not None:  # what the budget bought, to reuse as tfstats.path
+        files |= write_measured(tf_table, sampler, output_dir)
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     exported = export_selection(reduction, space, output_dir, config=cfg)
+    record_checksums(output_dir)  # search.py verifies clusters.csv and selected.csv against them
     figures = write_figures(cfg, reduction, space, accuracy)
     metrics = reduction.metrics()
     constraints = constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True))

@@ -368,6 +368,7 @@ def reduce_space(
     directions: Mapping[str, int] | None = None,
     aggregate: Callable[[pd.DataFrame], pd.Series] | None = None,
     partial_tf: bool = False,
+    uniform_sample: bool = True,
     constraints: Sequence[Constraint] = (),
     dedup: bool = True,
     representation: Mapping | None = None,
@@ -406,6 +407,10 @@ def reduce_space(
         are kept, unscored; procedures score them through the sampled architectures of
         their neighbourhood or cluster, and Quantiled takes the best sampled ones. Without
         it, they are left out of the reduction with a warning.
+    uniform_sample : bool, default=True
+        With ``partial_tf``: the measured architectures are a uniform sample, so Quantiled
+        takes the budget's share of them; ``False`` (a sample chosen by
+        :class:`~cbred.sampling.ActiveSampling`), the budget's number of the best measured.
     constraints : sequence of Constraint
         Applied to the space first.
     dedup : bool
@@ -465,7 +470,7 @@ def reduce_space(
     subsets = {
         "full": archs,
         "selected": selected,
-        "quantiled": quantiled(tf_rank, n_cells),
+        "quantiled": quantiled(tf_rank, n_cells, uniform_sample=uniform_sample),
         "random": archs[np.sort(rng.choice(len(archs), n_cells, replace=False))],
     }
     labels = units.map(pd.Series(selector.labels_, index=unit_ids)).rename("cluster")
@@ -501,14 +506,19 @@ def reduce_space(
     return reduction
 
 
-def quantiled(tf_rank: pd.Series, n_cells: int) -> pd.Index:
+def quantiled(tf_rank: pd.Series, n_cells: int, *, uniform_sample: bool = True) -> pd.Index:
     """Quantiled: the best architectures by aggregate TF rank, the budget's share of those measured.
 
-    With a full table that is ``n_cells`` of them; with a table of a sample, the same
-    fraction of the measured architectures as ``n_cells`` is of all of them.
+    With a full table that is ``n_cells`` of them; with a table of a uniform sample, the same
+    fraction of the measured architectures as ``n_cells`` is of all of them (the best 1 % of
+    a uniform sample estimates the best 1 % of the space); with a sample that is not uniform
+    (chosen actively), ``n_cells`` of the measured ones, at most all of them.
     """
     measured = int(tf_rank.notna().sum())
-    n = n_cells if measured == len(tf_rank) else max(1, round(n_cells / len(tf_rank) * measured))
+    if measured == len(tf_rank) or not uniform_sample:
+        n = min(n_cells, measured)
+    else:
+        n = max(1, round(n_cells / len(tf_rank) * measured))
     return tf_rank.sort_values(ascending=False, kind="stable").index[:n]
 
 
