@@ -47,6 +47,8 @@ class ExportWarning(UserWarning):
 
 #: The reference table whose row order is the NATS-Bench topology order.
 NATS_BENCH_ORDER = "nb201_cifar10.csv"
+#: Cells of NAS-Bench-201: the rows of every table in the NATS-Bench order.
+NB201_CELLS = 15_625
 
 
 def nats_bench_indices(archs, order_table: str | os.PathLike | pd.DataFrame | None = None, *,
@@ -62,8 +64,9 @@ def nats_bench_indices(archs, order_table: str | os.PathLike | pd.DataFrame | No
         (e.g. NAS-Bench-201's / NATS-Bench's accuracy or HW-NAS-Bench's table); default the
         reference ``nb201_cifar10.csv`` (:func:`cbred.paths.reference_file`).
     n_cells : int, optional
-        Cells of the space: a table of another length (a sample of the cells, another
-        space) would give row numbers that are not NATS-Bench indices, and is refused.
+        Rows the table must have (:data:`NB201_CELLS`): a table of another length (a sample
+        of the cells, another space) would give row numbers that are not NATS-Bench
+        indices, and is refused.
 
     Returns
     -------
@@ -117,7 +120,7 @@ def _ranked(reduction) -> pd.DataFrame:
 def _nb201_records(reduction, space, order_table) -> tuple[str, pd.DataFrame]:
     frame = _ranked(reduction)
     try:
-        index = nats_bench_indices(frame.index, order_table, n_cells=space.size).to_numpy()
+        index = nats_bench_indices(frame.index, order_table, n_cells=NB201_CELLS).to_numpy()
     except FileNotFoundError as error:
         if order_table is not None:
             raise

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from cbred.report import CONTRACT_KEYS, ReportCallback, main, sweep_table, write_report
+from cbred.report import CONTRACT_KEYS, ReportCallback, key_figures, link_target, main, markdown_text, sweep_table, write_report
 
 GRID = [("hellinger", "kmeans"), ("hellinger", "spectral"),
         ("transformation", "kmeans"), ("transformation", "spectral")]
@@ -121,3 +121,44 @@ def test_html_escapes_every_value_from_configs_and_data(sweep):
     assert attack not in page and "onerror=alert(1)" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
     assert html.escape(attack) in page
     assert page.count("<img ") == 8  # the figures only
+
+
+@pytest.mark.parametrize("value, text", [
+    ("<script>x</script>", "&lt;script&gt;x&lt;/script&gt;"),
+    ("a|b", "a\\|b"),
+    ("two\nlines", "two<br>lines"),
+    ("[click](javascript:x)", "\\[click\\](javascript:x)"),
+    ("*bold* `code` ~gone~", "\\*bold\\* \\`code\\` \\~gone\\~"),
+    ("_em_ but snake_case", "\\_em\\_ but snake_case"),
+    ("a & b", "a &amp; b"),
+    (90.38, "90.38"),
+])
+def test_markdown_text_is_inert(value, text):
+    assert markdown_text(value) == text
+
+
+def test_link_targets_are_percent_encoded_relative_paths():
+    assert link_target("3/scatter_clusters.png") == "3/scatter_clusters.png"
+    assert link_target("javascript:alert(1)/") == "javascript%3Aalert%281%29/"
+    assert link_target("a b)/x.png") == "a%20b%29/x.png"
+
+
+def test_figures_are_linked_only_inside_the_sweep(sweep, tmp_path):
+    outside = tmp_path / "elsewhere.png"
+    outside.write_bytes(b"png")
+    (sweep / "1" / "op_usage.png").symlink_to(outside)
+    (sweep / "2" / "op_usage.png").symlink_to(sweep / "0" / "scatter_clusters.png")  # inside: linked
+    found, skipped = key_figures(sweep / "1", within=sweep)
+    assert "op_usage" not in found and skipped == [sweep / "1" / "op_usage.png"]
+    markdown = write_report(sweep)["markdown"].read_text()
+    assert "![op_usage](2/op_usage.png)" in markdown and "(1/op_usage.png)" not in markdown
+    assert markdown.rstrip().endswith("outside the sweep directory.\n\n- 1/op_usage.png")  # the note
+
+
+def test_cli_names_the_run_whose_overrides_do_not_parse(sweep, capsys):
+    (sweep / "2" / ".hydra" / "overrides.yaml").write_text("- distance=[unclosed\n")
+    with pytest.raises(SystemExit) as exit_:
+        main([str(sweep)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert err.startswith(f"error: run {sweep / '2'}: ") and "cannot parse" in err

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cbred.search import RegularizedEvolution, SearchDomain, TabularEvaluator, run_search
+from cbred.search import RandomSearch, RegularizedEvolution, SearchDomain, TabularEvaluator, run_search
 from tests.search.toy import BitStrings, drive, flip_one_bit, one_max, toy_domain
 
 
@@ -73,3 +73,13 @@ def test_restricted_mutations_never_leave_the_subset(nb201_space, restrict):
         assert not outside
     else:
         assert len(outside) > 100  # almost every NB201 mutant of a 2.6 % sub-space lies outside it
+
+
+def test_rea_first_queries_are_random_searchs_draws_as_the_anytime_figure_says():
+    domain = toy_domain(8)
+    accuracy = one_max(domain.space)
+    rea = RegularizedEvolution(population_size=12, sample_size=3)
+    assert rea.shared_random_draws == 12 and RandomSearch().shared_random_draws == 0
+    rea_asked = drive(rea.start(domain, random_state=(0, 4)), accuracy, 40)
+    random_asked = drive(RandomSearch().start(domain, random_state=(0, 4)), accuracy, 40)
+    assert rea_asked[:12] == random_asked[:12] and rea_asked[12:] != random_asked[12:]

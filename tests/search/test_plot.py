@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.image import imread
 
-from cbred.search.plot import plot_anytime
+from cbred.search.plot import anytime_figure, plot_anytime
 
 
 def test_anytime_figure_is_written_with_one_panel_per_strategy_and_closed(tmp_path):
@@ -17,3 +17,14 @@ def test_anytime_figure_is_written_with_one_panel_per_strategy_and_closed(tmp_pa
     height, width = imread(path).shape[:2]
     assert (width, height) == (int(5.2 * 2 * 120), int(4.2 * 120))  # two strategies side by side, 120 dpi
     assert plt.get_fignums() == open_before  # the figure was closed
+
+
+def test_a_strategy_sharing_random_searchs_first_draws_says_so_on_its_panel():
+    runs = np.maximum.accumulate(np.random.default_rng(0).uniform(80, 95, (4, 30)), axis=1)
+    figure = anytime_figure({"rea": {"full": runs}, "random": {"full": runs}}, shared_draws={"rea": 20})
+    rea, random = figure.axes
+    assert [t.get_text() for t in rea.texts] == ["queries 1-20: the same uniform draws\nas random search (same seed)"]
+    assert len(random.texts) == 0
+    # a budget below the population: the note says how many queries there are
+    short = anytime_figure({"rea": {"full": runs[:, :8]}}, shared_draws={"rea": 20})
+    assert "queries 1-8:" in short.axes[0].texts[0].get_text()

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from cbred.selection.budget import budget_cells, fill_budget
+from cbred.selection.budget import budget_cells, fill_budget, selection_order
 
 
 @pytest.mark.parametrize(("budget", "n_total", "expected"), [
@@ -39,3 +39,16 @@ def test_fill_budget_rejects_impossible_sizes_and_repeated_units():
             fill_budget(pd.Index(["a", "b"]), units, n)
     with pytest.raises(ValueError, match="order lists units more than once"):
         fill_budget(pd.Index(["a", "a"]), units, 2)
+
+
+def test_selection_order_is_the_order_fill_budget_took_the_cells_in():
+    units = pd.Series(["a", "b", "a", "c", "b", "a"], index=pd.Index(list("123456"), name="arch"))
+    order = pd.Index(["b", "a", "c"])
+    selected = fill_budget(order, units, 4)  # space order: 1 2 3 5
+    # unit b first (cells 2, 5), then a (1, 3, its cut remainder): ties keep space order
+    assert list(selection_order(order, units, selected)) == ["2", "5", "1", "3"]
+    for n in range(1, 7):  # its first k cells are the selection of k cells
+        ranked = selection_order(order, units, fill_budget(order, units, n))
+        assert all(set(ranked[:k]) == set(fill_budget(order, units, k)) for k in range(1, n + 1))
+    with pytest.raises(ValueError, match="1 selected architectures have no unit, e.g. 'x'"):
+        selection_order(order, units, pd.Index(["1", "x"]))

@@ -73,6 +73,14 @@ def test_selected_vs_full_one_panel_per_variable(table):
         histogram_selected_vs_full(table[["nwot"]], ["a1", "zz"])
 
 
+def test_axis_labels_name_what_a_column_holds(table):
+    selected = table.index[table["cluster"] == 1]
+    frame = table[["nwot"]].assign(accuracy=np.linspace(80, 94, len(table)))
+    fig = histogram_selected_vs_full(frame, selected, titles={"accuracy": "test_acc, higher is better"},
+                                     labels={"accuracy": "test_acc"})
+    assert [ax.get_xlabel() for ax in fig.axes] == ["nwot", "test_acc"]
+
+
 def test_a_variable_known_for_part_of_the_cells_says_how_many_it_draws(table):
     sampled = table[["nwot"]].copy()
     sampled.loc[sampled.index[::3], "nwot"] = np.nan  # a TF table of a sample: 60 of 90 cells

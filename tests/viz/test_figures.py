@@ -1,9 +1,12 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import pairwise_distances
 
 from cbred.viz.clusters import op_usage_table
+import cbred.viz.figures as figures_module
 from cbred.viz.figures import save_reduction_figures, space_layout
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -96,3 +99,28 @@ def test_op_usage_of_nb201(nb201_space):
     # the four operations are symmetric in NB201: same mean count over the whole space
     assert table.loc["full space"].to_numpy() == pytest.approx(
         np.full(4, table.loc["full space"].mean()))
+
+
+def test_an_impossible_directory_is_one_error_before_any_figure(tmp_path, reduction):
+    taken = tmp_path / "taken"
+    taken.write_text("a file")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not one FigureWarning per figure
+        with pytest.raises(NotADirectoryError, match=r"figure directory \S*taken/run cannot be created: \S*taken is a file"):
+            save_reduction_figures(taken / "run", **reduction)
+
+
+def test_the_accuracy_panel_is_labelled_with_the_metric(tmp_path, reduction, monkeypatch):
+    seen = {}
+
+    def spy(frame, selected, **kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("not drawn")  # the figure is skipped with a warning; the labels were seen
+
+    monkeypatch.setattr(figures_module, "histogram_selected_vs_full", spy)
+    accuracy = reduction["accuracy"].rename("test_acc")
+    with pytest.warns(figures_module.FigureWarning):
+        save_reduction_figures(tmp_path, clusters=reduction["clusters"], selected_cluster=2, statistics=["nwot"],
+                               accuracy=accuracy, accuracy_name="test_acc on nb201_cifar10")
+    assert seen["labels"] == {"nwot": "nwot", "accuracy": "test_acc"}
+    assert seen["titles"]["accuracy"].startswith("test_acc on nb201_cifar10")
