@@ -35,10 +35,11 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from cbred.api import load_inputs, reduce_from_config
+from cbred.api import check_budget, check_config, load_inputs, reduce_from_config
 from cbred.cache import atomic_write, json_safe
 from cbred.cli import run_cli
 from cbred.paths import register_config_resolvers
+from cbred.rundir import verify_run_dir
 from cbred.tables import load_accuracy, load_tf_table
 from cbred.tfstats.runner.plan import check_count
 from cbred.search import CallableEvaluator, Domain, QueryLog, SampledDomain, SearchDomain, TabularEvaluator
@@ -64,10 +65,7 @@ def _names(value) -> list[str]:
 
 def load_subsets(cfg: DictConfig, space, accuracy: pd.Series) -> dict[str, pd.Index]:
     """The requested sub-spaces, each cut to the cells with accuracy (``full`` always included)."""
-    names = _names(cfg.space_subset)
-    unknown = [name for name in names if name not in SUBSET_NAMES]
-    if unknown:
-        raise ValueError(f"space_subset: unknown sub-space(s) {unknown} (choices: {', '.join(SUBSET_NAMES)})")
+    names = _names(cfg.space_subset)  # known names (check_options)
     options = cfg.search
     own_random_size = options.subset_size is not None
     needs_reduction = bool({"reduced", "quantiled"} & set(names)) or ("random" in names and not own_random_size)
@@ -212,15 +210,46 @@ def evaluator_function(value) -> Callable[[str], float]:
 
 
 def check_options(cfg: DictConfig) -> None:
-    """The search's own options, before any work; ``ValueError`` naming the option."""
+    """The search's own options and the reduction it reads, before any work; ``ValueError``
+    (or ``FileNotFoundError``) naming the option or the file."""
+    check_config(cfg)
     for name in ("n_runs", "budget", "n_workers"):
         check_count(cfg.search.get(name), f"search.{name}")
-    if not _names(cfg.get("space_subset") or []):
+    names = _names(cfg.get("space_subset") or [])
+    if not names:
         raise ValueError(f"space_subset is empty: name the sub-spaces to search, e.g. space_subset=[full,reduced] "
                          f"(choices: {', '.join(SUBSET_NAMES)})")
+    unknown = [name for name in names if name not in SUBSET_NAMES]
+    if unknown:
+        raise ValueError(f"space_subset: unknown sub-space(s) {unknown} (choices: {', '.join(SUBSET_NAMES)})")
     if not cfg.get("strategy"):
         raise ValueError("strategy is empty: choose the search strategies, e.g. strategy=[rea,random] "
                          "(configs/strategy: local, random, rea)")
+    if cfg.search.get("subset_size") is not None:
+        check_budget(cfg.search.subset_size, "search.subset_size")  # its size against the space's: later
+    if cfg.search.get("reduction_dir") is not None and cfg.search.get("evaluator") is None:
+        verify_run_dir(cfg.search.reduction_dir)
+    check_resumable(cfg)
+
+
+def check_resumable(cfg: DictConfig) -> None:
+    """``ValueError`` when ``output_dir`` holds a finished search with another seed.
+
+    Its query log holds the draws of that seed, which the new search would reach only after
+    loading everything, to fail at its first query. A search killed before its end (a log
+    but no ``config.yaml``) is checked query by query as it resumes.
+    """
+    if cfg.search.get("log") is None:
+        return
+    output_dir = Path(cfg.output_dir)
+    saved = output_dir / "config.yaml"
+    if not (output_dir / cfg.search.log).is_file() or not saved.is_file():
+        return
+    seed = OmegaConf.load(saved).get("seed")
+    if seed != cfg.seed:
+        raise ValueError(f"output_dir={output_dir} holds a search with seed={seed} (its config.yaml), whose query "
+                         f"log cannot replay seed={cfg.seed}: rerun with seed={seed}, or choose another "
+                         "directory (hydra.run.dir=... or output_dir=...)")
 
 
 def run(cfg: DictConfig) -> dict:

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from cbred.pipeline import quantiled
+from cbred.rundir import read_run_csv
+from cbred.selection.budget import budget_cells
 
 #: Names of the sub-spaces a search reports, and the name of each in a reduction.
 SUBSET_NAMES = {"full": "full", "reduced": "selected", "quantiled": "quantiled", "random": "random"}
@@ -27,17 +29,17 @@ def random_subset(archs: pd.Index, size: int, *, random_state=None) -> pd.Index:
     return archs[np.sort(rng.choice(len(archs), size, replace=False))]
 
 
-def subset_size(size: int | float | None, *, n_full: int, n_selected: int | None) -> int:
-    """The size of a baseline sub-space: ``None`` = the selection's, an int, or a fraction of the full space."""
+def subset_size(size: int | float | None, *, n_full: int, n_selected: int | None,
+                option: str = "search.subset_size") -> int:
+    """The size of a baseline sub-space: ``None`` = the selection's, else a budget of the
+    full space (:func:`cbred.selection.budget.budget_cells`: a fraction in (0, 1) or a
+    number of architectures; ``option`` names it in messages)."""
     if size is None:
         if n_selected is None:
-            raise ValueError("subset size: null means the size of the reduced sub-space, but there is no reduction")
+            raise ValueError(f"{option}=null means the size of the reduced sub-space, but there is no reduction "
+                             "(give a size, e.g. 0.01 or 150)")
         return n_selected
-    if isinstance(size, float) and 0 < size < 1:
-        return max(1, round(size * n_full))
-    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and 1 <= size <= n_full:
-        return int(size)
-    raise ValueError(f"subset size must be null, an int in [1, {n_full}] or a fraction in (0, 1), got {size!r}")
+    return budget_cells(size, n_full, option=option)
 
 
 def subsets_from_reduction(subsets: Mapping[str, pd.Index]) -> dict[str, pd.Index]:
@@ -57,24 +59,24 @@ def subsets_from_run_dir(run_dir: str | Path, *, random_state=None) -> dict[str,
     the selection's share of the measured architectures; ties in file order), ``random`` =
     as many as selected, drawn uniformly with ``random_state``.
 
+    The files' integrity (against ``manifest.json``) is :func:`cbred.rundir.verify_run_dir`'s
+    business, called before anything is loaded.
+
     Raises
     ------
     FileNotFoundError
-        Naming the missing file.
+        Naming the missing directory or file.
     ValueError
-        When ``clusters.csv`` lacks ``arch`` or ``tf_rank``, or a selected id is not in it.
+        When a file is not a table a run writes (:func:`cbred.rundir.read_run_csv`),
+        ``clusters.csv`` lacks ``arch`` or ``tf_rank``, or a selected id is not in it.
     """
     run_dir = Path(run_dir)
     files = {name: run_dir / f"{name}.csv" for name in ("clusters", "selected")}
     for name, path in files.items():
         if not path.exists():
             raise FileNotFoundError(f"reduction run directory {run_dir} has no {path.name} (is it a reduce.py run?)")
-    clusters = pd.read_csv(files["clusters"])
-    missing = {"arch", "tf_rank"} - set(clusters.columns)
-    if missing:
-        raise ValueError(f"{files['clusters']} lacks the column(s) {sorted(missing)}")
-    clusters = clusters.set_index("arch")
-    selected = pd.Index(pd.read_csv(files["selected"], usecols=["arch"])["arch"], name="arch")
+    clusters = read_run_csv(files["clusters"], columns=("arch", "tf_rank")).set_index("arch")
+    selected = pd.Index(read_run_csv(files["selected"])["arch"], name="arch")
     unknown = selected.difference(clusters.index)
     if len(unknown):
         raise ValueError(f"{files['selected']}: {len(unknown)} selected id(s) not in clusters.csv, e.g. {unknown[:3].tolist()}")

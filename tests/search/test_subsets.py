@@ -53,7 +53,7 @@ def test_sizes_and_random_subsets():
     assert subset_size(0.05, n_full=100, n_selected=None) == 5
     assert subset_size(30, n_full=100, n_selected=None) == 30
     for bad in (0, 101, 1.5, True):
-        with pytest.raises(ValueError, match="subset size"):
+        with pytest.raises(ValueError, match="search.subset_size"):
             subset_size(bad, n_full=100, n_selected=7)
     with pytest.raises(ValueError, match="no reduction"):
         subset_size(None, n_full=100, n_selected=None)
