@@ -17,6 +17,8 @@ the sub-spaces are ``full`` (every architecture of the space, drawn by ``space.d
 space, listed or not, whose score reaches the selection's), so that a space too large to
 list is searched too. Without the full table there are no targets: the metrics are the
 best value found at fixed budgets (``search.csv`` has the best so far after every query).
+``search.executor`` runs the function over a ``concurrent.futures`` executor, e.g. on the
+workers of a Dask cluster (:mod:`cbred.search.cluster`), ``search.n_workers`` queries at a time.
 """
 
 from __future__ import annotations
@@ -106,6 +108,8 @@ class Oracle:
         What the oracle answers (the figure's axis).
     cost : bool
         Whether queries have a cost (``search.csv`` gets a ``cost`` column).
+    executor : concurrent.futures.Executor, optional
+        What the training function runs on (``search.executor``); shut down after the searches.
     """
 
     domains: dict[str, Domain]
@@ -114,10 +118,14 @@ class Oracle:
     facts: dict = field(default_factory=dict)
     metric: str = "accuracy"
     cost: bool = False
+    executor: Any = None
 
 
 def table_oracle(cfg: DictConfig) -> Oracle:
     """The benchmark table as the oracle: listed sub-spaces inside the cells with accuracy."""
+    if cfg.search.get("executor") is not None:
+        raise ValueError("search.executor runs a training function (search.evaluator=module:function); "
+                         "a benchmark table answers at once, in this process")
     if cfg.benchmark.path is None:
         raise ValueError("search.py needs an oracle: an accuracy table (benchmark=nb201_cifar10, or "
                          "benchmark.path=FILE benchmark.metric=COLUMN) or a training function "
@@ -180,8 +188,10 @@ def training_oracle(cfg: DictConfig) -> Oracle:
         for name in names
     }
     label = getattr(function, "__name__", type(function).__name__)
-    return Oracle(domains=domains, make_evaluator=lambda: CallableEvaluator(function=function), facts=facts,
-                  metric=f"{label} (search.evaluator)", cost=True)
+    # made last, once the options are known good: a cluster executor connects (or starts workers)
+    executor = None if cfg.search.get("executor") is None else instantiate(cfg.search.executor)
+    return Oracle(domains=domains, make_evaluator=lambda: CallableEvaluator(function=function, executor=executor),
+                  facts=facts, metric=f"{label} (search.evaluator)", cost=True, executor=executor)
 
 
 def evaluator_function(value) -> Callable[[str], float]:
@@ -262,7 +272,7 @@ def run(cfg: DictConfig) -> dict:
     query_log = None if options.log is None else QueryLog(output_dir / options.log, key_fields=("subset", "strategy", "run"))
 
     tables = []
-    with query_log if query_log is not None else nullcontext():
+    with query_log if query_log is not None else nullcontext(), oracle.executor or nullcontext():
         for subset, domain in oracle.domains.items():
             for name, strategy_cfg in cfg.strategy.items():
                 tables.append(repeat_search(
