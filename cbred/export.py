@@ -217,7 +217,7 @@ def export_selection(reduction, space, directory: str | os.PathLike, *, config=N
     NotADirectoryError
         ``directory`` (or a folder above it) is a file.
     """
-    _check_arguments(reduction, space)
+    _check_arguments(reduction, space, directory, order_table)
     directory = output_directory(directory, what="export_selection: directory")
     name, records = selected_records(reduction, space, order_table=order_table)
     selection = directory / name
@@ -235,7 +235,7 @@ def export_selection(reduction, space, directory: str | os.PathLike, *, config=N
 REDUCTION_ATTRIBUTES = ("space", "selected", "ranking", "tf_rank", "metrics")
 
 
-def _check_arguments(reduction, space) -> None:
+def _check_arguments(reduction, space, directory, order_table) -> None:
     """``TypeError`` / ``ValueError`` naming the argument of :func:`export_selection` that is wrong."""
     from cbred.spaces.space import SearchSpace
 
@@ -249,6 +249,10 @@ def _check_arguments(reduction, space) -> None:
     if space.name != reduction.space:
         raise ValueError(f"export_selection: space is {space.name!r} but the reduction is of {reduction.space!r}; "
                          "give the space that was reduced")
+    if not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"export_selection: directory must be a path, got {_describe(directory)}")
+    if order_table is not None and not isinstance(order_table, (str, os.PathLike, pd.DataFrame)):
+        raise TypeError(f"export_selection: order_table must be a path or a DataFrame, got {_describe(order_table)}")
 
 
 def _describe(value) -> str:

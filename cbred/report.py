@@ -139,7 +139,8 @@ def sweep_table(root: str | Path) -> pd.DataFrame:
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise ValueError(f"{run / METRICS} is not valid JSON: {err}") from err
         if not isinstance(metrics[name], dict):
-            raise ValueError(f"{run / METRICS} is not a JSON object of metrics (it is a {type(metrics[name]).__name__})")
+            kind = type(metrics[name]).__name__
+            raise ValueError(f"{run / METRICS} is not a JSON object of metrics (it is a {kind})")
     settings = pd.DataFrame.from_dict(settings, orient="index")
     if len(settings) > 1:
         settings = settings.loc[:, settings.astype(str).nunique(dropna=False) > 1]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from cbred.report import CONTRACT_KEYS, ReportCallback, key_figures, link_target, main, markdown_text, sweep_table, write_report
+from cbred.report import (CONTRACT_KEYS, ReportCallback, key_figures, link_target, main, markdown_text, sweep_table,
+                          write_report)
 
 GRID = [("hellinger", "kmeans"), ("hellinger", "spectral"),
         ("transformation", "kmeans"), ("transformation", "spectral")]

@@ -80,12 +80,15 @@ def ctx():
     return SimpleNamespace(space=space, reduction=reduction, accuracy=accuracy, official=official)
 
 
-def _export(ctx, tmp_path, *, reduction="reduction", space="space", directory=None, order_table="official"):
+#: "ctx's own argument" in :func:`_export`.
+OWN = object()
+
+
+def _export(ctx, tmp_path, *, reduction=OWN, space=OWN, directory=OWN, order_table=OWN):
     """export_selection with ``ctx``'s arguments, any of them replaced."""
-    pick = lambda value, default: getattr(ctx, value) if value == default else value  # noqa: E731
-    return export_selection(pick(reduction, "reduction"), pick(space, "space"),
-                            tmp_path / "out" if directory is None else directory,
-                            order_table=pick(order_table, "official"))
+    return export_selection(ctx.reduction if reduction is OWN else reduction, ctx.space if space is OWN else space,
+                            tmp_path / "out" if directory is OWN else directory,
+                            order_table=ctx.official if order_table is OWN else order_table)
 
 
 def _file(tmp_path, name, text):
@@ -244,6 +247,10 @@ def _cases():
         ("export-space-of-another-reduction", lambda ctx, tmp: _export(
             ctx, tmp, space=NB101Space.from_specs([Spec.from_raw([[0, 1], [0, 0]], ["input", "output"])])),
          Raises(ValueError, r"export_selection: space is 'nb101' but the reduction is of 'nb201'")),
+        ("export-directory-none", lambda ctx, tmp: _export(ctx, tmp, directory=None),
+         Raises(TypeError, r"export_selection: directory must be a path, got NoneType None")),
+        ("export-order-table-a-number", lambda ctx, tmp: _export(ctx, tmp, order_table=201),
+         Raises(TypeError, r"export_selection: order_table must be a path or a DataFrame, got int 201")),
         ("export-order-table-of-nb101", lambda ctx, tmp: _export(ctx, tmp, order_table=_file(
             tmp, "nb101_20k.csv", "hash,params,val_acc_108\n00005c142e6f48ac74fdcf73e3439874,8555530,0.93\n")),
          Raises(ValueError, r"NATS-Bench order table \S*nb101_20k\.csv has no 'arch' column.*NB201 cell")),

@@ -106,7 +106,8 @@ def test_an_impossible_directory_is_one_error_before_any_figure(tmp_path, reduct
     taken.write_text("a file")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # not one FigureWarning per figure
-        with pytest.raises(NotADirectoryError, match=r"figure directory \S*taken/run cannot be created: \S*taken is a file"):
+        with pytest.raises(NotADirectoryError,
+                           match=r"figure directory \S*taken/run cannot be created: \S*taken is a file"):
             save_reduction_figures(taken / "run", **reduction)
 
 
