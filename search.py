@@ -37,11 +37,12 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from cbred.api import check_budget, check_config, load_inputs, reduce_from_config
+from cbred.api import check_config, load_inputs, reduce_from_config
 from cbred.cache import atomic_write, json_safe
 from cbred.cli import run_cli
 from cbred.paths import register_config_resolvers
 from cbred.rundir import verify_run_dir
+from cbred.selection.budget import check_budget
 from cbred.tables import load_accuracy, load_tf_table
 from cbred.tfstats.runner.plan import check_count
 from cbred.search import CallableEvaluator, Domain, QueryLog, SampledDomain, SearchDomain, TabularEvaluator
@@ -236,7 +237,7 @@ def check_options(cfg: DictConfig) -> None:
         raise ValueError("strategy is empty: choose the search strategies, e.g. strategy=[rea,random] "
                          "(configs/strategy: local, random, rea)")
     if cfg.search.get("subset_size") is not None:
-        check_budget(cfg.search.subset_size, "search.subset_size")  # its size against the space's: later
+        check_budget(cfg.search.subset_size, option="search.subset_size")  # its size against the space's: later
     if cfg.search.get("reduction_dir") is not None and cfg.search.get("evaluator") is None:
         verify_run_dir(cfg.search.reduction_dir)
     check_resumable(cfg)

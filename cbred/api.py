@@ -37,7 +37,8 @@ from cbred.spaces.space import SearchSpace
 from cbred.paths import PROJECT_ROOT, register_config_resolvers
 from cbred.pipeline import Reduction, reduce_space
 from cbred.tables import load_accuracy, load_tf_table
-from cbred.selection import budget_cells, constraints_from_config
+from cbred.selection import constraints_from_config
+from cbred.selection.budget import check_budget
 
 #: The configs ``reduce.py`` composes.
 CONFIG_DIR = PROJECT_ROOT / "configs"
@@ -49,18 +50,8 @@ FILE_OPTIONS = {
     "tfstats": "overrides=['tfstats.path=FILE']",
     "space": "a declaration (a mapping with '_target_', the content of a space YAML)",
 }
-#: A space size no budget reaches: checking a budget before the space is known (only its
-#: size is checked later).
-_ANY_SIZE = 2**62
 #: The largest seed numpy and scikit-learn take.
 MAX_SEED = 2**32 - 1
-
-
-def check_budget(budget, option: str = "selection.budget") -> None:
-    """``ValueError`` for a budget no space can take (the rule of
-    :func:`cbred.selection.budget.budget_cells`, with its messages); the space's size is
-    checked once it is known."""
-    budget_cells(budget, _ANY_SIZE, option=option)
 
 
 def check_seed(seed, option: str = "seed") -> None:

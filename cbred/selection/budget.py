@@ -18,6 +18,24 @@ import numpy as np
 import pandas as pd
 
 
+def check_budget(budget, *, option: str = "selection.budget") -> None:
+    """``ValueError`` for a budget no space can take: the rule of :func:`budget_cells`
+    without the space's size (checked once the space is known), before anything is loaded.
+    """
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not math.isfinite(budget) or budget <= 0:
+        raise ValueError(
+            f"{option} must be a fraction in (0, 1) or a number of architectures >= 1, got {budget!r}"
+        )
+    if budget >= 1 and not isinstance(budget, numbers.Integral):
+        raise ValueError(
+            f"{option}={budget!r}: a budget >= 1 counts architectures and must be an integer "
+            f"(write {int(budget)} for {_cells(int(budget))}, or a fraction below 1, e.g. 0.01 for 1 %; "
+            "the whole space is no reduction)" if budget == int(budget) else
+            f"{option}={budget!r}: a budget >= 1 counts architectures and must be an integer "
+            "(write a fraction as a number below 1, e.g. 0.01)"
+        )
+
+
 def budget_cells(budget: float | int, n_total: int, *, option: str = "selection.budget") -> int:
     """Number of architectures a ``budget`` asks for in a space of ``n_total``.
 
@@ -35,26 +53,19 @@ def budget_cells(budget: float | int, n_total: int, *, option: str = "selection.
     Raises
     ------
     ValueError
-        A budget that is not a positive number, a float ``>= 1`` (naming both spellings),
-        or more architectures than the space has.
+        A budget that is not a positive number, a float ``>= 1`` (naming both spellings;
+        :func:`check_budget`), or more architectures than the space has.
     """
-    if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not math.isfinite(budget) or budget <= 0:
-        raise ValueError(
-            f"{option} must be a fraction in (0, 1) or a number of architectures >= 1, got {budget!r}"
-        )
+    check_budget(budget, option=option)
     if budget < 1:  # halves round up (Python's round would go to the even neighbour)
         return max(1, math.floor(budget * n_total + 0.5))
-    if not isinstance(budget, numbers.Integral):
-        raise ValueError(
-            f"{option}={budget!r}: a budget >= 1 counts architectures and must be an integer "
-            f"(write {int(budget)} for {int(budget)} cells, or a fraction below 1, e.g. 0.01 for 1 %; "
-            "the whole space is no reduction)" if budget == int(budget) else
-            f"{option}={budget!r}: a budget >= 1 counts architectures and must be an integer "
-            "(write a fraction as a number below 1, e.g. 0.01)"
-        )
     if budget > n_total:
         raise ValueError(f"{option}={int(budget)} architectures, but the space has only {n_total}")
     return int(budget)
+
+
+def _cells(n: int) -> str:
+    return "one cell" if n == 1 else f"{n} cells"
 
 
 def fill_budget(order: pd.Index, units: pd.Series, n_cells: int) -> pd.Index:

@@ -107,7 +107,7 @@ API_ERRORS = [
     ("unknown-space-config", dict(space="nb202"), ValueError, r"space='nb202' is not a config of configs/space/"),
     ("unknown-distance-config", dict(distance="helinger"), ValueError, r"distance='helinger' .*hellinger"),
     ("budget-one-float", dict(budget=1.0), ValueError,
-     r"selection\.budget=1\.0: a budget >= 1 counts architectures .*write 1 .*or a fraction below 1"),
+     r"selection\.budget=1\.0: a budget >= 1 counts architectures .*write 1 for one cell, or a fraction below 1"),
     ("budget-zero", dict(budget=0), ValueError, r"selection\.budget must be a fraction in \(0, 1\) .*got 0$"),
     ("budget-negative", dict(budget=-1), ValueError, r"selection\.budget must be .*got -1$"),
     ("budget-fraction-above-one", dict(budget=1.5), ValueError, r"selection\.budget=1\.5: .*must be an integer"),
@@ -156,7 +156,8 @@ SEARCH_ERRORS = [
      r"search\.subset_size=1\.5: a budget >= 1 counts architectures and must be an integer"),
     ("subset-size-larger-than-the-space", ["search.subset_size=100000"],
      rf"search\.subset_size=100000 architectures, but the space has only {N_RUN}"),
-    ("subset-size-one-float", ["search.subset_size=1.0"], r"search\.subset_size=1\.0: .*write 1 .*a fraction below 1"),
+    ("subset-size-one-float", ["search.subset_size=1.0"],
+     r"search\.subset_size=1\.0: .*write 1 for one cell, or a fraction below 1"),
     ("subset-size-text", ["search.subset_size=abc"], r"search\.subset_size must be .*got 'abc'"),
     ("reduction-dir-missing", ["search.reduction_dir={root}/absent"],
      r"search\.reduction_dir=\S*/absent does not exist"),
@@ -289,7 +290,7 @@ def test_search_rerun_in_its_directory_with_another_seed_is_refused_before_loadi
 
 REDUCE_ERRORS = [
     ("budget-one-float", ["selection.budget=1.0"],
-     r"selection\.budget=1\.0: a budget >= 1 counts architectures .*write 1 .*a fraction below 1"),
+     r"selection\.budget=1\.0: a budget >= 1 counts architectures .*write 1 for one cell, or a fraction below 1"),
     ("budget-zero", ["selection.budget=0"], r"selection\.budget must be a fraction in \(0, 1\) .*got 0$"),
     ("budget-fraction-above-one", ["selection.budget=1.5"], r"selection\.budget=1\.5: .*must be an integer"),
     ("budget-text", ["selection.budget=abc"], r"selection\.budget must be .*got 'abc'"),
@@ -308,6 +309,20 @@ def test_reduce_options_give_one_error_line_before_loading(case, overrides, culp
     cfg = compose_run("reduce", tmp_path, *overrides, *([] if loads else [NOT_LOADED]))
     line = one_error_line(reduce.run, cfg, capsys)
     assert re.search(culprit, line), line
+
+
+def test_reduce_refuses_a_table_of_another_space_before_enumerating_it(reduction_run, tmp_path, capsys, monkeypatch):
+    import reduce
+    from cbred.spaces import nb101_enumeration
+
+    def enumerate_nothing(*args, **kwargs):
+        raise AssertionError("the 423,624 NB101 cells were enumerated before the table was refused")
+
+    monkeypatch.setattr(nb101_enumeration, "load_or_enumerate", enumerate_nothing)
+    cfg = compose_run("reduce", tmp_path, "experiment=nb101", f"benchmark.path={reduction_run}/acc.csv",
+                      "benchmark.metric=acc")
+    line = one_error_line(reduce.run, cfg, capsys)
+    assert re.search(r"acc\.csv, row 0: nb101 id must be a 32-character lower-case hex hash, got '\|", line), line
 
 
 def _reduce(small, tmp_path, caplog, *overrides):

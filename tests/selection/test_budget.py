@@ -15,7 +15,7 @@ def test_fractions_and_counts(budget, n_total, expected):
 @pytest.mark.parametrize(("budget", "message"), [
     (0, "fraction in \\(0, 1\\)"), (-0.1, "fraction in \\(0, 1\\)"), (float("nan"), "fraction"), (True, "fraction"),
     ("0.1", "fraction"), (1.5, "must be an integer"), (101, "the space has only 100"),
-    (1.0, r"must be an integer \(write 1 for 1 cells, or a fraction below 1, e.g. 0.01 for 1 %"),
+    (1.0, r"must be an integer \(write 1 for one cell, or a fraction below 1, e.g. 0.01 for 1 %"),
     (50.0, r"write 50 for 50 cells"),
 ])
 def test_bad_budgets_name_the_option(budget, message):
