@@ -18,7 +18,6 @@ Springer, 2009, section 7.10 (cross-validation).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -26,6 +25,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.model_selection import ParameterGrid
 
+from cbred.caller import warn
 from cbred.clustering.cluster_counts import counts_above
 from cbred.clustering.stability import _plain, cluster_path
 
@@ -98,7 +98,7 @@ class PredictiveSelection(ClusterMixin, BaseEstimator):
         if not feasible:
             raise ValueError(f"n_clusters={ks}: every K is greater than the number of points ({len(X)})")
         if skipped:
-            warnings.warn(f"n_clusters={skipped} skipped: greater than the number of points ({len(X)})", stacklevel=2)
+            warn(f"n_clusters={skipped} skipped: greater than the number of points ({len(X)})")
         ks = feasible
         rows = []
         for other in ParameterGrid(grid):

@@ -33,7 +33,6 @@ Procedures
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -41,6 +40,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_scalar
 
+from cbred.caller import warn
 from cbred.clustering.cluster_counts import check_cluster_counts, counts_above
 from cbred.clustering.predictive import PredictiveSelection
 from cbred.clustering.neighbourhoods import loo_errors, nearest_neighbours, nearest_of, neighbourhood_mean
@@ -289,10 +289,9 @@ class QuantileFirst(SubspaceSelector):
         kept = np.sort(np.lexsort((np.arange(len(own)), -own))[:n_keep])
         sub_X = X[np.ix_(kept, kept)] if self.metric == "precomputed" else X[kept]
         if budget is not None and weight[kept].sum() < budget:
-            warnings.warn(
+            warn(
                 f"Q+C: the best {self.quantile:g} of the units hold {int(weight[kept].sum())} architectures, "
-                f"fewer than the budget ({budget}); the rest of the budget follows the aggregate TF rank",
-                stacklevel=3,
+                f"fewer than the budget ({budget}); the rest of the budget follows the aggregate TF rank"
             )
         inner = clone(self.selector).set_params(metric=self.metric)
         inner.fit(sub_X, y.iloc[kept], sample_weight=weight[kept], budget=budget)
