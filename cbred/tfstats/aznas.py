@@ -16,12 +16,8 @@ import torch
 from torch import Tensor, nn
 
 from cbred.tfstats.images import ImageBatch
-from cbred.tfstats._layers import (
-    feature_blocks,
-    module_outputs,
-    require_finite,
-    require_input_dependence,
-)
+from cbred.tfstats._layers import require_finite, require_input_dependence
+from cbred.tfstats.passes import passes_of
 from cbred.tfstats.registry import statistic
 
 #: Added to the probabilities inside the logarithm of the entropy (AZ-NAS's constant).
@@ -31,14 +27,18 @@ SIGMA_EPS = 1e-6
 
 
 def _block_features(network: nn.Module, batch: ImageBatch, what: str) -> list[Tensor]:
-    features: list[Tensor] = []
-    network.train()
-    with module_outputs(feature_blocks(network), features):
-        logits = network(batch.inputs)
-    require_input_dependence(logits, what)
+    forward = passes_of(network, batch).forward("block_outputs", graph=True)
+    features = forward["block_outputs"]
+    require_input_dependence(forward.logits, what)
     if len(features) < 2:
         raise ValueError(f"{what}: the network has {len(features)} block(s), two are needed")
     return features
+
+
+def _block_entropies(network: nn.Module, batch: ImageBatch, what: str) -> Tensor:
+    """:func:`_entropies` of the block outputs (computed once for both statistics that read them)."""
+    features = _block_features(network, batch, what)
+    return passes_of(network, batch).memo("aznas.entropies", lambda: _entropies(features))
 
 
 def _entropies(features: list[Tensor]) -> Tensor:
@@ -67,7 +67,7 @@ def az_expressivity(network: nn.Module, batch: ImageBatch) -> float:
     entropy that is high when the features spread over many directions. Invariant to
     the batch order.
     """
-    entropies = _entropies(_block_features(network, batch, "az_expressivity"))
+    entropies = _block_entropies(network, batch, "az_expressivity")
     return require_finite(entropies.sum(), "az_expressivity")
 
 
@@ -77,7 +77,7 @@ def az_progressivity(network: nn.Module, batch: ImageBatch) -> float:
 
     Invariant to the batch order.
     """
-    entropies = _entropies(_block_features(network, batch, "az_progressivity"))
+    entropies = _block_entropies(network, batch, "az_progressivity")
     return require_finite((entropies[1:] - entropies[:-1]).min(), "az_progressivity")
 
 

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 
 from cbred.tfstats.images import ImageBatch
 from cbred.tfstats._layers import require_finite, require_input_dependence
+from cbred.tfstats.passes import passes_of
 from cbred.tfstats.registry import statistic
 
 
@@ -36,21 +37,10 @@ def meco(network: nn.Module, batch: ImageBatch) -> float:
     statistics, network in training mode). Not invariant to the batch order: the first
     input is the one read.
     """
-    values: list[Tensor] = []
-
-    def visit(module: nn.Module, inputs: tuple, output) -> None:
-        if isinstance(output, Tensor) and output.dim() == 4 and output.shape[1] >= 2:
-            values.append(_smallest_correlation_eigenvalue(output[0]))
-
-    handles = [m.register_forward_hook(visit) for m in network.modules()]
-    network.train()
-    try:
-        with torch.no_grad():
-            logits = network(batch.inputs)
-    finally:
-        for handle in handles:
-            handle.remove()
-    require_input_dependence(logits, "meco")
-    if not values:
+    forward = passes_of(network, batch).forward("first_maps")
+    require_input_dependence(forward.logits, "meco")
+    maps = forward["first_maps"]
+    if not maps:
         raise ValueError("meco: no module outputs a feature map with two channels or more")
+    values = [_smallest_correlation_eigenvalue(m) for m in maps]
     return require_finite(torch.stack(values).sum(), "meco")

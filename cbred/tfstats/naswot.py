@@ -10,10 +10,11 @@ the activation-pattern (Hamming kernel) score.
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from cbred.tfstats.images import ImageBatch
-from cbred.tfstats._layers import relu_inputs, require_finite
+from cbred.tfstats._layers import require_finite
+from cbred.tfstats.passes import passes_of
 from cbred.tfstats.registry import statistic
 
 #: Regulariser of the Jacobian-covariance eigenvalues (the paper's ``k``).
@@ -28,10 +29,10 @@ def naswot_v1(network: nn.Module, batch: ImageBatch) -> float:
     ``d sum(logits) / d input`` (one row per input of the batch); decorrelated Jacobians
     (eigenvalues near 1) give the highest score, ``-batch_size``.
     """
-    network.train()
-    inputs = batch.inputs.clone().requires_grad_(True)
-    logits = network(inputs)
-    (jacobian,) = torch.autograd.grad(logits, inputs, grad_outputs=torch.ones_like(logits))
+    forward = passes_of(network, batch).forward(input_grad=True)
+    (jacobian,) = torch.autograd.grad(
+        forward.logits, forward.inputs, grad_outputs=torch.ones_like(forward.logits), retain_graph=True
+    )
     rows = jacobian.flatten(1).double()
     if not torch.isfinite(rows).all():
         raise FloatingPointError("naswot_v1: the input Jacobian is not finite")
@@ -52,14 +53,9 @@ def naswot_v2(network: nn.Module, batch: ImageBatch) -> float:
     """
     n = len(batch)
     kernel = torch.zeros(n, n, dtype=torch.float64, device=batch.inputs.device)
-
-    def accumulate(x: Tensor) -> None:
-        code = (x > 0).double()
+    for codes in passes_of(network, batch).forward("relu_codes")["relu_codes"]:
+        code = codes.double()
         kernel.add_(code @ code.T).add_((1 - code) @ (1 - code).T)
-
-    network.train()
-    with torch.no_grad(), relu_inputs(network, accumulate):
-        network(batch.inputs)
     sign, logdet = torch.linalg.slogdet(kernel)
     if sign <= 0:
         raise FloatingPointError("naswot_v2: activation kernel is singular (identical codes)")

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from cbred.tfstats.images import ImageBatch
 from cbred.tfstats._layers import relu_inputs, require_finite
+from cbred.tfstats.passes import passes_of
 from cbred.tfstats.registry import statistic
 
 
@@ -25,21 +26,16 @@ def ntk_cond(network: nn.Module, batch: ImageBatch) -> float:
     weight tensor (convolutions, linear layers and batch-norm scales), the network in
     training mode; samples interact through batch normalisation, as in TE-NAS.
     """
-    network.train()
+    passes = passes_of(network, batch)
     weights = [p for name, p in network.named_parameters() if name.endswith("weight")]
-    per_input = network(batch.inputs).sum(dim=1)
+    per_input = passes.forward(graph=True).logits.sum(dim=1)
     n = per_input.shape[0]
-    # one vectorised backward pass for all rows (grad_outputs = the identity, batched)
-    grads = torch.autograd.grad(
-        per_input,
-        weights,
-        grad_outputs=torch.eye(n, dtype=per_input.dtype, device=per_input.device),
-        is_grads_batched=True,
-        allow_unused=True,
-        materialize_grads=True,
-    )
+    # one batched backward pass for all rows (grad_outputs = the rows of the identity)
+    grads = passes.batched_grads(per_input, weights, torch.eye(n, dtype=per_input.dtype, device=per_input.device))
     jacobian = torch.cat([g.reshape(n, -1) for g in grads], dim=1).double()
-    if not torch.isfinite(jacobian).all():
+    # a fraction of the cost of an element-wise test: a NaN or infinite entry makes the sum
+    # non-finite, and a sum that overflows means an NTK that overflows too
+    if not torch.isfinite(jacobian.sum()):
         raise FloatingPointError("ntk_cond: the weight gradients are not finite")
     eigenvalues = torch.linalg.eigvalsh(jacobian @ jacobian.T)
     if not eigenvalues[0] > 0:

@@ -2,7 +2,8 @@
 
 Stochastic statistics are averaged over the plan's repeats (repeat ``r``: seed
 ``seed + r`` for the initialisation and the input batch); a failing statistic becomes NaN
-plus the reason, and the others go on.
+plus the reason, and the others go on. The statistics of one probe and repeat are measured on
+one network and batch, and share their forward pass (:mod:`cbred.tfstats.passes`).
 """
 
 from __future__ import annotations
@@ -10,18 +11,25 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from cbred.models import build_network
+from cbred.tfstats.passes import sharing
 from cbred.tfstats.registry import Statistic
 from cbred.tfstats.runner.plan import Plan
 
 
-def evaluate(plan: Plan, arch: str, names: Sequence[str], device: torch.device) -> list[dict]:
-    """Cache rows of statistics ``names`` of architecture ``arch`` (failures become NaN + reason)."""
+def evaluate(plan: Plan, arch: str, names: Sequence[str], device: torch.device, *, shared: bool = True) -> list[dict]:
+    """Cache rows of statistics ``names`` of architecture ``arch`` (failures become NaN + reason).
+
+    ``shared=False`` runs every statistic's passes on its own (:class:`cbred.tfstats.passes.SeparatePasses`):
+    the reference the shared evaluation is tested and timed against. Timing: the seconds of a
+    shared pass go to the statistic that asks for it first.
+    """
     by_probe: dict[int, list[Statistic]] = {}
     for stat in plan.statistics:
         if stat.name in names:
@@ -46,13 +54,14 @@ def evaluate(plan: Plan, arch: str, names: Sequence[str], device: torch.device) 
                     errors[s.name] = f"repeat {r}: cannot build probe: {_reason(error)}"
                 continue
             setup = (time.perf_counter() - start) / len(active)
-            for s in active:
-                start = time.perf_counter()
-                try:
-                    values[s.name].append(float(s.fn(network, batch)))
-                except Exception as error:
-                    errors[s.name] = f"repeat {r}: {_reason(error)}"
-                seconds[s.name] += setup + time.perf_counter() - start
+            with sharing(network, batch) if shared else nullcontext():
+                for s in active:
+                    start = time.perf_counter()
+                    try:
+                        values[s.name].append(float(s.fn(network, batch)))
+                    except Exception as error:
+                        errors[s.name] = f"repeat {r}: {_reason(error)}"
+                    seconds[s.name] += setup + time.perf_counter() - start
     stochastic = {s.name: s.stochastic for s in plan.statistics}  # the plan's own entries
     rows = []
     for name in names:

@@ -23,10 +23,10 @@ from cbred.tfstats.registry import STATISTICS, Statistic
 CACHE_VERSION = 1
 
 #: The code a statistic's value depends on besides its own module: the networks it is measured
-#: on. Not the whole ``cbred.models`` package: an edit of the graph encoder must not make every
-#: cached statistic stale.
+#: on, and the helpers and passes statistics share. Not the whole ``cbred.models`` package: an
+#: edit of the graph encoder must not make every cached statistic stale.
 NETWORK_MODULES = ("cbred.models.ops", "cbred.models.library", "cbred.models.cell_network", "cbred.models.nb101_net",
-                   "cbred.models.darts_net", "cbred.tfstats._layers")
+                   "cbred.models.darts_net", "cbred.tfstats._layers", "cbred.tfstats.passes")
 
 
 @dataclass(frozen=True)
