@@ -5,7 +5,7 @@ the search loop waits on the futures through ``add_done_callback``, the protocol
 :class:`concurrent.futures.Future`, so any executor that returns such futures works
 (:class:`~concurrent.futures.ThreadPoolExecutor`, :class:`~concurrent.futures.ProcessPoolExecutor`,
 joblib/loky's ``get_reusable_executor()``, ``dask.distributed.Client.get_executor()``,
-mpi4py's ``MPIPoolExecutor``, ...).
+mpi4py's ``MPIPoolExecutor``, ...; :mod:`cbred.search.cluster` makes a Dask cluster's from a config).
 
 * :class:`TabularEvaluator`: a benchmark table is the oracle; answers at once, counts the
   queries and adds up the simulated training time where the table has one.
