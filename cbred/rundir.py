@@ -169,8 +169,10 @@ def _recorded_checksums(directory: Path) -> dict:
 def _check_digest(path: Path, recorded: dict) -> None:
     """``ValueError`` naming ``path`` when its size or SHA-256 differs from ``recorded``."""
     actual = file_digest(path)
-    if actual["size"] != recorded.get("size"):
-        raise ValueError(f"{path} has {actual['size']:,} bytes, but {MANIFEST} records {recorded.get('size')!r}: "
+    size = recorded.get("size")
+    if actual["size"] != size:
+        shown = f"{size:,}" if isinstance(size, int) else repr(size)
+        raise ValueError(f"{path} has {actual['size']:,} bytes, but {MANIFEST} records {shown}: "
                          "the file was cut or changed after reduce.py wrote it; rerun reduce.py")
     if actual["sha256"] != recorded.get("sha256"):
         raise ValueError(f"{path} does not match the SHA-256 {MANIFEST} records: the file was changed after "

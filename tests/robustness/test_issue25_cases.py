@@ -208,7 +208,7 @@ def _remove_manifest(run_dir):
 # (case, what is done to the copy of the run directory, pattern of the one error line)
 RUN_DIR_ERRORS = [
     ("selected-cut-mid-row", lambda d: _cut_mid_row(d / "selected.csv"),
-     r"selected\.csv has [\d,]+ bytes, but manifest\.json records \d+: the file was cut or changed"),
+     r"selected\.csv has [\d,]+ bytes, but manifest\.json records [\d,]+: the file was cut or changed"),
     ("selected-cut-at-a-row", lambda d: _keep_lines(d / "selected.csv", 9),  # 8 cells: a file that parses
      r"selected\.csv has [\d,]+ bytes, but"),
     ("selected-edited", lambda d: _edit_in_place(d / "selected.csv"),
