@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,20 +58,34 @@ def error_line(error: BaseException) -> str:
     return f"error: {text or type(error).__name__}"
 
 
-def remove_partial_results(directory: str | os.PathLike, since: float, names: Iterable[str] = RESULT_FILES) -> list[Path]:
-    """Delete the result files in ``directory`` modified at or after ``since`` (a time stamp).
-
-    Files of an earlier, finished run in the same directory are left alone.
-    """
-    removed = []
-    for name in names:
-        path = Path(directory) / name
+def result_files_state(directory: str | os.PathLike | None, names: Iterable[str] = RESULT_FILES) -> dict[str, tuple]:
+    """``(mtime_ns, size, inode)`` of each result file present in ``directory``: what a failed
+    run must leave as it was."""
+    state = {}
+    for name in names if directory is not None else ():
         try:
-            if path.stat().st_mtime >= since:
-                path.unlink()
-                removed.append(path)
-        except FileNotFoundError:
+            info = (Path(directory) / name).stat()
+        except (FileNotFoundError, NotADirectoryError):
             continue
+        state[name] = (info.st_mtime_ns, info.st_size, info.st_ino)
+    return state
+
+
+def remove_partial_results(directory: str | os.PathLike, before: dict[str, tuple],
+                           names: Iterable[str] = RESULT_FILES) -> list[Path]:
+    """Delete the result files in ``directory`` that are new or changed since ``before``
+    (:func:`result_files_state` taken when the run started).
+
+    Files of an earlier, finished run in the same directory that this run did not touch are
+    left alone, however recently they were written.
+    """
+    now = result_files_state(directory, names)
+    removed = []
+    for name, state in now.items():
+        if before.get(name) != state:
+            path = Path(directory) / name
+            path.unlink(missing_ok=True)
+            removed.append(path)
     return removed
 
 
@@ -95,13 +108,13 @@ def run_cli(run: Callable[[DictConfig], T], cfg: DictConfig, *, output_key: str 
         With status :data:`USAGE_ERROR` after a user-input error (other exceptions pass
         through unchanged, as do all with ``HYDRA_FULL_ERROR=1``).
     """
-    started = time.time() - 1.0  # file systems with coarse time stamps
+    output_dir = None if output_key is None else _output_dir(cfg, output_key)
+    before = result_files_state(output_dir)
     try:
         return run(cfg)
     except USER_ERRORS as error:
-        output_dir = None if output_key is None else _output_dir(cfg, output_key)
         if output_dir is not None:
-            remove_partial_results(output_dir, started)
+            remove_partial_results(output_dir, before)
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         print(error_line(error), file=sys.stderr)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from cbred.cli import USAGE_ERROR, error_line, remove_partial_results, run_cli
+from cbred.cli import USAGE_ERROR, error_line, remove_partial_results, result_files_state, run_cli
 
 
 def test_partial_results_of_a_failed_run_are_removed(tmp_path, capsys):
@@ -30,12 +30,15 @@ def test_the_error_line_is_one_line_and_unquotes_a_key_error():
     assert error_line(FileNotFoundError()) == "error: FileNotFoundError"
 
 
-def test_only_result_files_written_since_the_start_are_removed(tmp_path):
-    for name in ("metrics.json", "clusters.csv", "notes.txt"):
+def test_only_result_files_this_run_wrote_or_changed_are_removed_however_recent_the_others(tmp_path):
+    names = ("metrics.json", "clusters.csv", "selected.csv", "absent.csv")
+    for name in ("clusters.csv", "selected.csv", "notes.txt"):  # a finished run, a second ago
         (tmp_path / name).write_text("x")
-    os.utime(tmp_path / "clusters.csv", (1000, 1000))
-    removed = remove_partial_results(tmp_path, since=2000, names=("metrics.json", "clusters.csv", "absent.csv"))
-    assert removed == [tmp_path / "metrics.json"]
+    before = result_files_state(tmp_path, names)
+    (tmp_path / "metrics.json").write_text("{}")  # the failed run's: new
+    (tmp_path / "selected.csv").write_text("changed")  # and rewritten
+    removed = remove_partial_results(tmp_path, before, names=names)
+    assert sorted(p.name for p in removed) == ["metrics.json", "selected.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clusters.csv", "notes.txt"]
 
 

@@ -282,11 +282,11 @@ def test_search_rerun_in_its_directory_with_another_seed_is_refused_before_loadi
 
     search.run(_search(reduction_run, tmp_path, "space_subset=[full]"))
     assert search.run(_search(reduction_run, tmp_path, "space_subset=[full]"))  # the same seed: replayed
-    for path in tmp_path.iterdir():  # finished a while ago (run_cli spares files older than its start)
-        os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))
+    finished = sorted(p.name for p in tmp_path.iterdir())
     line = one_error_line(search.run, _search(reduction_run, tmp_path, "space_subset=[full]", "seed=1",
                                              "benchmark.path=/nonexistent/never-read.csv"), capsys)
     assert re.search(r"output_dir=\S+ holds a search with seed=0 .*rerun with seed=0, or choose another", line), line
+    assert sorted(p.name for p in tmp_path.iterdir()) == finished  # the finished search is left whole
 
 
 # -- reduce.py: the budget rule before loading, warnings and honest verdicts ------------------
