@@ -32,7 +32,9 @@ class Statistic:
         ``fn(network, batch) -> float``: the value for one freshly initialised network and
         one input batch (:class:`cbred.tfstats.images.ImageBatch`). It must leave the
         network's parameters unchanged (it may switch train/eval mode and run forward
-        passes): the runner evaluates all statistics of a repeat on one network.
+        passes): the runner evaluates all statistics of a repeat on one network, and those
+        that read its training-mode forward pass share one
+        (:func:`cbred.tfstats.passes.passes_of`).
     higher_is_better : bool
         Direction of the statistic as a predictor of trained accuracy.
     stochastic : bool
