@@ -43,7 +43,7 @@ from cbred.spaces.nb101 import NB101Space, Spec
 from cbred.spaces.nb201 import NB201Space
 from cbred.viz.distributions import histogram_selected_vs_full
 from cbred.viz.reduction import save_figures_of
-from tests.small_nb201 import SmallNB201
+from tests.small_nb201 import small_reduction
 
 
 # -- expected outcomes -------------------------------------------------------------------
@@ -67,15 +67,7 @@ class Holds:
 # -- inputs ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def ctx():
-    space = SmallNB201()
-    rng = np.random.default_rng(0)
-    convs = (space.codes == 3).sum(axis=1)
-    tf = pd.DataFrame({"ntk_cond": np.exp(-convs + rng.normal(0, 0.5, len(convs))),
-                       "naswot_v1": convs + rng.normal(0, 0.5, len(convs))},
-                      index=pd.Index(space.ids, name="arch"))
-    accuracy = pd.Series(80 + convs + rng.normal(0, 1, len(convs)), index=tf.index, name="test_acc")
-    reduction = reduce_space(space, tf, Hellinger(cache=False), NeighbourhoodScore(), budget=50,
-                             statistics=["ntk_cond", "naswot_v1"], accuracy=accuracy)
+    space, reduction, accuracy = small_reduction()
     official = pd.DataFrame({"arch": list(NB201Space().ids)[::-1]})  # every NB201 cell, in another order
     return SimpleNamespace(space=space, reduction=reduction, accuracy=accuracy, official=official)
 

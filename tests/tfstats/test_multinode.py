@@ -12,33 +12,8 @@ import pandas as pd
 import pytest
 
 from cbred.paths import PROJECT_ROOT
+from tests.tfstats._tiny import tiny_runner_config
 
-CONFIG = """
-defaults:
-  - _self_
-  - override hydra/job_logging: none
-  - override hydra/hydra_logging: none
-space: {_target_: cbred.spaces.nb201.NB201Space}
-statistics: [naswot_v2, snip, params]
-probe:
-  _target_: cbred.tfstats.runner.Probe
-  network: {C: 2, N: 1}
-  inputs: {_target_: cbred.tfstats.images.GaussianImages, resolution: 8}
-  batch_size: 4
-probes: {}
-repeats: 1
-seed: 0
-archs_limit: 7
-device: cpu
-processes: 1
-num_nodes: 1
-strategy: auto
-cache: null
-progress: false
-benchmark_costs: false
-output: null
-hydra: {output_subdir: null, run: {dir: .}}
-"""
 
 
 def free_port() -> int:
@@ -93,7 +68,7 @@ def check_two_nodes(launcher, tmp_path) -> tuple[list, Path]:
 
     conf = tmp_path / "conf"
     conf.mkdir()
-    (conf / "tiny.yaml").write_text(CONFIG)
+    (conf / "tiny.yaml").write_text(tiny_runner_config())
     output = tmp_path / "two_nodes.parquet"
     overrides = ["num_nodes=2", "processes=1", "strategy=ddp", f"cache={tmp_path / 'cache2'}", f"output={output}"]
     launch_nodes(launcher, conf, overrides, tmp_path)

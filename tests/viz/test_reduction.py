@@ -1,29 +1,16 @@
 """The figures of a Reduction: its fields mapped onto save_reduction_figures' inputs."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import cbred.viz.reduction as reduction_module
-from cbred.distances.probabilistic import Hellinger
-from cbred.pipeline import reduce_space
-from cbred.selection import NeighbourhoodScore
 from cbred.viz.style import REST_GROUP, SELECTED_GROUP
-from tests.small_nb201 import SmallNB201
+from tests.small_nb201 import small_reduction
 
 
 @pytest.fixture(scope="module")
 def neighbourhood_reduction():
-    space = SmallNB201()
-    rng = np.random.default_rng(0)
-    convs = (space.codes == 3).sum(axis=1)
-    tf = pd.DataFrame({"ntk_cond": np.exp(-convs + rng.normal(0, 0.5, len(convs))),
-                       "naswot_v1": convs + rng.normal(0, 0.5, len(convs))},
-                      index=pd.Index(space.ids, name="arch"))
-    accuracy = pd.Series(80 + convs + rng.normal(0, 1, len(convs)), index=tf.index, name="test_acc")
-    result = reduce_space(space, tf, Hellinger(cache=False), NeighbourhoodScore(), budget=50,
-                          statistics=["ntk_cond", "naswot_v1"], accuracy=accuracy)
-    return space, result, accuracy
+    return small_reduction()
 
 
 def test_a_neighbourhood_selection_is_drawn_as_selected_against_the_rest(neighbourhood_reduction, monkeypatch,

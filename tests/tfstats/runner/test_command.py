@@ -10,32 +10,8 @@ import pytest
 
 from cbred.paths import PROJECT_ROOT
 from cbred.tfstats.runner import read_cache, run
+from tests.tfstats._tiny import tiny_runner_config
 
-KILL_CONFIG = """
-defaults:
-  - _self_
-  - override hydra/job_logging: none
-  - override hydra/hydra_logging: none
-space: {_target_: cbred.spaces.nb201.NB201Space}
-statistics: [naswot_v2, snip, params]
-probe:
-  _target_: cbred.tfstats.runner.Probe
-  network: {C: 2, N: 1}
-  inputs: {_target_: cbred.tfstats.images.GaussianImages, resolution: 8}
-  batch_size: 4
-probes: {}
-repeats: 1
-seed: 0
-archs_limit: 150
-device: cpu
-processes: 1
-num_nodes: 1
-strategy: auto
-cache: CACHE
-progress: false
-output: OUTPUT
-hydra: {output_subdir: null, run: {dir: .}}
-"""
 
 
 @pytest.mark.slow
@@ -43,7 +19,7 @@ def test_sigkilled_run_restarts_without_losing_or_recomputing_rows(tmp_path):
     (tmp_path / "conf").mkdir()
     output = tmp_path / "table.parquet"
     (tmp_path / "conf" / "kill.yaml").write_text(
-        KILL_CONFIG.replace("CACHE", str(tmp_path / "cache")).replace("OUTPUT", str(output))
+        tiny_runner_config(archs_limit=150, cache=str(tmp_path / "cache"), output=str(output))
     )
     shards = tmp_path / "cache" / "nb201"
     command = [sys.executable, "-m", "cbred.tfstats.runner", "--config-dir", str(tmp_path / "conf"),
