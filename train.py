@@ -23,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from cbred.cache import atomic_write
 from cbred.cli import run_cli
-from cbred.learned.featurizer import GraphFeaturizer
+from cbred.learned.featurizer import GraphFeaturizer, space_vocab, union_vocab
 from cbred.learned.distance import LearnedDistance, export_encoder
 from cbred.learned.metric_learner import fidelity_table
 from cbred.spaces.sample import SpaceSample
@@ -42,12 +42,16 @@ def run(cfg: DictConfig) -> dict:
     space = instantiate(cfg.space)
     if not space.enumerable:  # a space too large to list trains on a uniform sample of its cells
         space = SpaceSample.drawn(space, cfg.sample, random_state=cfg.seed)
-    featurizer = GraphFeaturizer(tuple(space.node_vocab), **cfg.features)
+    features = dict(cfg.features)
+    # features.spaces: declared spaces whose operations the encoder also reads (one encoder, several spaces)
+    vocab = union_vocab(space.node_vocab, *(space_vocab(name) for name in features.pop("spaces", None) or ()))
+    featurizer = GraphFeaturizer(vocab, **features)
     # objects go into the partial, not through Hydra (which would turn the dataclass into a dict)
     datamodule = instantiate(cfg.datamodule, _partial_=True, _convert_="all")(space=space, featurizer=featurizer)
     encoder = instantiate(cfg.encoder, in_channels=featurizer.num_features)
     model = instantiate(
-        cfg.model, encoder=encoder, space=space.name, vocab=featurizer.vocab, max_depth=featurizer.max_depth
+        cfg.model, encoder=encoder, space=space.name, vocab=featurizer.vocab, max_depth=featurizer.max_depth,
+        tf_statistics=list(datamodule.tf_statistics),
     )
     callbacks = [instantiate(callback) for callback in cfg.callbacks.values()]
     with start_tracking(cfg, job_type="train") as tracker:

@@ -77,3 +77,21 @@ def test_holdout_leaving_no_training_split_is_one_clear_error(tmp_path):
     cfg = _compose(*TINY, f"output_dir={tmp_path}", "datamodule.holdout.val=0.6", "datamodule.holdout.test=0.4")
     with pytest.raises(ValueError, match="leave no training split"):
         run(cfg)
+
+
+@pytest.mark.slow
+def test_tiny_run_with_both_objectives_the_tf_head_and_a_union_vocabulary(tmp_path):
+    cfg = _compose(
+        *TINY, f"output_dir={tmp_path / 'run'}", "model.loss=both", "model.loss_weights.contrastive=0.5",
+        "model.tf_weight=1.0", "datamodule.tf_statistics=[synflow,naswot_v1]", "features.spaces=[nb101]",
+        "~reference",
+    )
+    metrics = run(cfg)
+    assert -1 <= metrics["test/spearman"] <= 1
+    encoder = load_encoder(metrics["best_checkpoint"])
+    assert "conv3x3-bn-relu" in encoder.featurizer.vocab  # reads NB101 cells too
+    from cbred.spaces.nb201 import NB201Space
+
+    assert LearnedDistance(checkpoint=metrics["best_checkpoint"], cache=False).embed(
+        NB201Space().graphs(NB201Space().ids[:8])
+    ).shape == (8, 8)

@@ -10,6 +10,9 @@
    :class:`~cbred.distances.transformation.GraphEditDistance` by default), in worker
    processes, with a resumable cache.
 4. :class:`~cbred.learned.featurizer.GraphFeaturizer` featurizes the graphs of a batch once.
+5. Optionally (``tf_statistics``), every graph's within-space percentile rank of each TF
+   statistic (:meth:`GraphPairDataModule.tf_ranks`), the targets of the TF-aware term.
+   The TF table is the only table read: the data module takes no accuracy.
 
 :class:`GraphPairDataModule` puts it together for Lightning.
 """
@@ -52,12 +55,16 @@ class PairBatch:
         Graphs of the candidates of every anchor.
     targets : Tensor of float32, shape (B, M)
         Target distance between every anchor and each of its candidates.
+    tf_ranks : Tensor of float32, shape (num_graphs, S), optional
+        Percentile rank of each of ``S`` TF statistics of every graph (NaN where the TF
+        table has no row); None without ``tf_statistics``.
     """
 
     graphs: Batch
     anchors: torch.Tensor
     candidates: torch.Tensor
     targets: torch.Tensor
+    tf_ranks: torch.Tensor | None = None
 
 
 class AnchorCandidates(Dataset):
@@ -75,14 +82,20 @@ class AnchorCandidates(Dataset):
     candidates : array of int, shape (A, M)
     targets : array of float, shape (A, M)
     featurizer : GraphFeaturizer
+    tf_ranks : array of float, shape (len(graphs), S), optional
+        TF percentile ranks of every graph (NaN: unknown).
     """
 
-    def __init__(self, graphs: GraphBatch, anchors, candidates, targets, featurizer: GraphFeaturizer):
+    def __init__(self, graphs: GraphBatch, anchors, candidates, targets, featurizer: GraphFeaturizer,
+                 tf_ranks=None):
         self.graphs = graphs
         self.anchors = np.asarray(anchors, dtype=np.int64)
         self.candidates = np.asarray(candidates, dtype=np.int64)
         self.targets = np.asarray(targets, dtype=np.float32)
         self.featurizer = featurizer
+        self.tf_ranks = None if tf_ranks is None else np.array(tf_ranks, dtype=np.float32)  # a writable copy for torch
+        if self.tf_ranks is not None and len(self.tf_ranks) != len(graphs):
+            raise ValueError(f"TF ranks of {len(self.tf_ranks)} graphs for {len(graphs)} graphs")
         if self.candidates.shape != self.targets.shape or self.candidates.shape[0] != len(self.anchors):
             raise ValueError(
                 f"{len(self.anchors)} anchors, candidates {self.candidates.shape} and "
@@ -105,6 +118,7 @@ class AnchorCandidates(Dataset):
             anchors=position[: len(items)],
             candidates=position[len(items) :].reshape(candidates.shape),
             targets=torch.from_numpy(self.targets[items]),
+            tf_ranks=None if self.tf_ranks is None else torch.from_numpy(self.tf_ranks[used]),
         )
 
 
@@ -182,6 +196,14 @@ class GraphPairDataModule(pl.LightningDataModule):
         Progress bars of the target computation.
     seed : int, default=0
         Split, sampling and shuffling.
+    tf_statistics : sequence of str, default=()
+        TF statistics whose within-space percentile ranks every training batch carries
+        (``PairBatch.tf_ranks``, for ``model.tf_weight > 0``); empty: none.
+    tf_table : path, optional
+        The TF-statistic table (default: the one shipped for the space,
+        :func:`cbred.tables.load_tf_table`).
+    tf_directions : mapping of str to {+1, -1}, optional
+        Directions of statistics cbred does not know (:func:`resolve_directions`).
 
     Attributes
     ----------
@@ -209,6 +231,9 @@ class GraphPairDataModule(pl.LightningDataModule):
         cache: bool = True,
         progress: bool = True,
         seed: int = 0,
+        tf_statistics: Sequence[str] = (),
+        tf_table: str | None = None,
+        tf_directions: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__()
         self.space = space
@@ -226,6 +251,9 @@ class GraphPairDataModule(pl.LightningDataModule):
         self.cache = cache
         self.progress = progress
         self.seed = seed
+        self.tf_statistics = tuple(tf_statistics)
+        self.tf_table = tf_table
+        self.tf_directions = dict(tf_directions or {})
 
     def _check_params(self) -> None:
         unknown = set(self.holdout) - {"val", "test"}
@@ -245,10 +273,10 @@ class GraphPairDataModule(pl.LightningDataModule):
             sizes = getattr(self, name)
             if len(sizes) != 2 or min(sizes) < 1:
                 raise ValueError(f"GraphPairDataModule: {name} must be [queries, pool] >= 1, got {sizes!r}")
-        if self.featurizer.vocab != tuple(self.space.node_vocab):
+        if not self.featurizer.reads(self.space.node_vocab):
             raise ValueError(
                 f"featurizer vocabulary {self.featurizer.vocab} is not the vocabulary of space "
-                f"{self.space.name!r} {tuple(self.space.node_vocab)}"
+                f"{self.space.name!r} {tuple(self.space.node_vocab)} nor a union holding it"
             )
 
     def setup(self, stage: str | None = None) -> None:
@@ -313,9 +341,32 @@ class GraphPairDataModule(pl.LightningDataModule):
             self.target, table, pairs, n_jobs=self.n_jobs, cache=self.cache,
             progress=self.progress, desc="training targets",
         )
+        ranks = None
+        if self.tf_statistics:
+            ranks = self.tf_ranks().reindex(pd.Index(table.ids)).to_numpy(dtype=np.float32)
         return AnchorCandidates(
-            table, np.arange(n_anchors), candidates, targets.reshape(candidates.shape), self.featurizer
+            table, np.arange(n_anchors), candidates, targets.reshape(candidates.shape), self.featurizer, ranks
         )
+
+    def tf_ranks(self) -> pd.DataFrame:
+        """Within-space percentile rank of each TF statistic, higher = better (in ``(0, 1]``).
+
+        Read from the TF table alone (:func:`~cbred.tables.load_tf_table`, duplicates
+        averaged), ranked over the space's architectures
+        (:func:`~cbred.selection.ranks.signed_ranks`).
+
+        Returns
+        -------
+        DataFrame
+            Index: the space's ids; one column per ``tf_statistics`` (NaN: no row).
+        """
+        from cbred.selection.ranks import resolve_directions, signed_ranks
+        from cbred.tables import align_table, load_tf_table
+
+        directions = resolve_directions(self.tf_statistics, self.tf_directions)
+        table = load_tf_table(self.tf_table, duplicates="mean", space=self.space)
+        aligned = align_table(table, self.space, list(directions))
+        return signed_ranks(aligned, directions)
 
     def _mutant(self, anchor: str, heldout_classes: set, rng: np.random.Generator, tries: int = 3):
         """A mutant of ``anchor`` (1..max_mutation_steps steps) in the training split, or None."""

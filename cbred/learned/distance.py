@@ -224,7 +224,7 @@ class LearnedDistance(Distance):
         self._check_params()
         check_batches(graphs)
         model = self.model()
-        if graphs.vocab != model.featurizer.vocab:
+        if not model.featurizer.reads(graphs.vocab):  # its own space's, or any of a union's
             raise ValueError(
                 f"learned distance: checkpoint {str(model.path)!r} was trained on space "
                 f"{model.space!r} (operations {model.featurizer.vocab}), the graphs are of space "

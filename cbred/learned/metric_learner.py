@@ -4,11 +4,17 @@ The encoder ``e`` (:class:`~cbred.learned.encoder.GraphEncoder`) is trained so t
 Euclidean distance ``d(a, b) = ||e(a) - e(b)||_2`` approximates, and so orders, the target
 distance ``t(a, b)`` (the graph edit distance) over pairs of an anchor ``a`` with its
 candidates ``c``: mutants of the anchor (1 to k edits away) contrasted with random
-architectures (far away). The loss is the plain squared error (:func:`squared_error`)
+architectures (far away). The default loss (``loss="regression"``) is the plain squared
+error (:func:`~cbred.learned.losses.squared_error`)
 
 ``loss = mean over pairs of (d(a, c) - t(a, c))^2``
 
 in squared edit operations, so that ``distance=learned`` reads in edit operations.
+``loss="contrastive"`` trains on the order of the candidates instead, ``"both"`` on a
+weighted sum (:mod:`cbred.learned.losses`). With ``tf_weight > 0`` a linear head predicts
+every TF statistic's within-space percentile rank from the embedding
+(:func:`~cbred.learned.losses.tf_rank_error`): an auxiliary term that makes embedding
+neighbours alike in TF statistics; accuracy is never an input.
 
 Why the plain squared error: it is the quantity the fidelity measures (agreement of the
 embedding distances with the edit distances), it has no weights, radius or temperature to
@@ -39,11 +45,12 @@ import pandas as pd
 import pytorch_lightning as pl
 import torch
 from scipy.stats import spearmanr
-from torch import Tensor
+from torch import Tensor, nn
 
 from cbred.learned.datamodule import FidelityBatch, FidelitySet, PairBatch
 from cbred.distances.base import Distance
 from cbred.learned.encoder import GraphEncoder
+from cbred.learned.losses import LOSSES, objective_terms, squared_error, tf_rank_error
 
 
 # -- losses -----------------------------------------------------------------------------
@@ -56,16 +63,6 @@ def embedding_distances(anchors: Tensor, candidates: Tensor) -> Tensor:
     """
     squared = (anchors[:, None, :] - candidates).pow(2).sum(dim=-1)
     return squared.clamp_min(1e-12).sqrt()
-
-
-def squared_error(distances: Tensor, targets: Tensor) -> Tensor:
-    """The loss: mean of ``(d - t)^2``, in squared target units (edit operations).
-
-    Shapes
-    ------
-    distances, targets : (B, M) -> scalar
-    """
-    return (distances - targets).pow(2).mean()
 
 
 # -- fidelity ---------------------------------------------------------------------------
@@ -171,10 +168,23 @@ class MetricLearner(pl.LightningModule):
     weight_decay : float, default=1e-4
     k : int, default=10
         Neighbours of the recall metric.
+    loss : {"regression", "contrastive", "both"}, default="regression"
+        The objective (:data:`~cbred.learned.losses.OBJECTIVES`).
+    loss_weights : mapping of str to float, optional
+        Weight of each term of the objective (default 1 each), e.g. ``{"regression": 1,
+        "contrastive": 0.5}`` for ``loss="both"``.
+    margin : float, default=1.0
+        Margin of the contrastive loss per edit operation of gap.
+    tf_weight : float, default=0.0
+        Weight of the TF-rank term; 0: no TF head (the model is the plain metric learner).
+    tf_statistics : sequence of str, default=()
+        The TF statistics whose ranks the head predicts (the datamodule's
+        ``tf_statistics``, same order); required when ``tf_weight > 0``.
 
     Notes
     -----
-    Logged: ``train/loss`` (the squared error of the training pairs); ``val/spearman``,
+    Logged: ``train/loss`` (the objective of the training pairs), ``train/<term>`` for every
+    term (and ``train/tf`` with the TF head); ``val/spearman``,
     ``val/recall@k``, ``val/pearson``, ``val/loss`` (the squared error over all
     query-pool pairs of the held-out set), and the same under ``test/``. The
     checkpoint's ``hyper_parameters`` hold only plain values (``space``, ``vocab``,
@@ -191,16 +201,47 @@ class MetricLearner(pl.LightningModule):
         lr: float = 3e-3,
         weight_decay: float = 1e-4,
         k: int = 10,
+        loss: str = "regression",
+        loss_weights: Mapping[str, float] | None = None,
+        margin: float = 1.0,
+        tf_weight: float = 0.0,
+        tf_statistics: tuple[str, ...] | list[str] = (),
     ) -> None:
         super().__init__()
         if not float(lr) > 0:
             raise ValueError(f"MetricLearner: lr must be positive, got {lr!r}")
         if float(weight_decay) < 0:
             raise ValueError(f"MetricLearner: weight_decay must be >= 0, got {weight_decay!r}")
+        if not float(margin) >= 0 or not float(tf_weight) >= 0:
+            raise ValueError(f"MetricLearner: margin and tf_weight must be >= 0, got {margin!r}, {tf_weight!r}")
+        if tf_weight > 0 and not tf_statistics:
+            raise ValueError("MetricLearner: tf_weight > 0 needs tf_statistics (datamodule.tf_statistics)")
+        self.terms_ = objective_terms(loss, loss_weights)
         self.save_hyperparameters(ignore=["encoder"])
         self.hparams["vocab"] = list(vocab)
+        self.hparams["loss_weights"] = dict(self.terms_)
+        self.hparams["tf_statistics"] = list(tf_statistics)
         self.hparams["encoder_config"] = encoder.config()
         self.encoder = encoder
+        # the head exists only when trained, so that the plain learner's state_dict (and
+        # every checkpoint written before it) is unchanged; ranks lie in (0, 1]
+        self.tf_head = (
+            nn.Sequential(nn.Linear(encoder.out_channels, len(tf_statistics)), nn.Sigmoid())
+            if tf_weight > 0 else None
+        )
+        self.loss_params_ = {"contrastive": {"margin": float(margin)}}
+
+    def objective(self, distances: Tensor, targets: Tensor) -> dict[str, Tensor]:
+        """Every (unweighted) term of the objective on anchor-candidate distances.
+
+        Shapes
+        ------
+        distances, targets : (B, M) -> dict of scalars
+        """
+        return {
+            name: LOSSES[name](distances, targets, **self.loss_params_.get(name, {}))
+            for name in self.terms_
+        }
 
     def forward(self, batch) -> Tensor:
         """Embeddings of the graphs of a PyG batch, shape ``(num_graphs, d)``."""
@@ -208,8 +249,18 @@ class MetricLearner(pl.LightningModule):
 
     def training_step(self, batch: PairBatch, batch_idx: int) -> Tensor:
         z = self(batch.graphs)
-        loss = squared_error(embedding_distances(z[batch.anchors], z[batch.candidates]), batch.targets)
-        self.log("train/loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(batch.anchors))
+        terms = self.objective(embedding_distances(z[batch.anchors], z[batch.candidates]), batch.targets)
+        loss = sum(self.terms_[name] * value for name, value in terms.items())
+        if self.tf_head is not None:
+            if batch.tf_ranks is None:
+                raise ValueError("MetricLearner: tf_weight > 0 but the batch has no TF ranks "
+                                 "(set datamodule.tf_statistics)")
+            terms["tf"] = tf_rank_error(self.tf_head(z), batch.tf_ranks)
+            loss = loss + self.hparams.tf_weight * terms["tf"]
+        size = len(batch.anchors)
+        self.log("train/loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=size)
+        if len(terms) > 1:
+            self.log_dict({f"train/{k}": v for k, v in terms.items()}, on_step=False, on_epoch=True, batch_size=size)
         return loss
 
     def _fidelity(self, batch: FidelityBatch, stage: str) -> dict[str, float]:
