@@ -114,7 +114,7 @@ def run(space: str, fractions, samplers, seeds, sampler_params: dict) -> pd.Data
                                                           statistics=statistics, aggregate=aggregate,
                                                           dedup=cfg.dedup, representation=cfg.representation,
                                                           random_state=seed)
-                        run_cfg = _compose(space, ["tfstats.partial=true", f"seed={seed}"])
+                        run_cfg = _compose(space, [f"tfstats.sampling={name}", f"seed={seed}"])  # what was measured, how
                         reduction = reduce_from_config(run_cfg, study_space, accuracy, tf_table=table)
                     found = _measures(reduction, accuracy, {
                         "selected": reduction.subsets["selected"],
@@ -146,7 +146,7 @@ def markdown(summary: pd.DataFrame) -> str:
     for (sampler, fraction, subset), row in summary.iterrows():
         cells = [sampler, f"{fraction:.0%} ({row['n_measured']:.0f} classes)", subset]
         for metric in METRICS:
-            digits = 3 if metric == "top1pct_recall" else 3
+            digits = 4 if abs(row[metric]) < 10 else 3  # accuracies as fractions (NB101) need a fourth
             cells.append(f"{row[metric]:.{digits}f} ± {row[f'{metric}_std']:.{digits}f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
