@@ -21,6 +21,15 @@ from cbred.selection.budget import budget_cells
 SUBSET_NAMES = {"full": "full", "reduced": "selected", "quantiled": "quantiled", "random": "random"}
 
 
+def _actively_sampled(run_dir: Path) -> bool:
+    """Whether the run measured its TF statistics by active sampling (its ``config.yaml``):
+    then Quantiled takes as many of the best measured cells as were selected, not their share."""
+    from omegaconf import OmegaConf
+
+    path = run_dir / "config.yaml"
+    return path.exists() and OmegaConf.select(OmegaConf.load(path), "tfstats.sampling") == "active"
+
+
 def random_subset(archs: pd.Index, size: int, *, random_state=None) -> pd.Index:
     """``size`` ids of ``archs`` drawn uniformly without replacement (in ``archs``' order)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= len(archs):
@@ -84,6 +93,7 @@ def subsets_from_run_dir(run_dir: str | Path, *, random_state=None) -> dict[str,
     return {
         "full": full,
         "reduced": selected,
-        "quantiled": quantiled(clusters["tf_rank"], len(selected)).rename("arch"),
+        "quantiled": quantiled(clusters["tf_rank"], len(selected),
+                               uniform_sample=not _actively_sampled(run_dir)).rename("arch"),
         "random": random_subset(full, len(selected), random_state=random_state),
     }

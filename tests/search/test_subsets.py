@@ -37,6 +37,15 @@ def test_quantiled_of_a_sampled_run_is_the_selections_share_of_the_measured_cell
     assert list(subsets["quantiled"]) == list(clusters.set_index("arch")["tf_rank"].nlargest(4).index)
 
 
+def test_quantiled_of_an_actively_sampled_run_is_as_many_of_the_best_measured_cells(run_dir):
+    clusters = pd.read_csv(run_dir / "clusters.csv")
+    clusters.loc[10:, "tf_rank"] = float("nan")
+    clusters.to_csv(run_dir / "clusters.csv", index=False)
+    (run_dir / "config.yaml").write_text("tfstats:\n  sampling: active\n  budget: 10\n")
+    subsets = subsets_from_run_dir(run_dir, random_state=0)
+    assert list(subsets["quantiled"]) == list(clusters.set_index("arch")["tf_rank"].nlargest(7).index)
+
+
 def test_run_directory_errors_name_the_file(run_dir):
     (run_dir / "selected.csv").unlink()
     with pytest.raises(FileNotFoundError, match="selected.csv"):
