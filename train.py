@@ -5,7 +5,9 @@ compose API); ``main`` only adds Hydra's command line. A run fits the encoder to
 edit distance on training architectures, keeps the checkpoint with the best validation
 fidelity, measures the test fidelity of that checkpoint and of the reference
 (probabilistic) distances on held-out architectures, and writes into the run directory
-``checkpoints/best.ckpt``, ``fidelity.csv``, ``metrics.json`` and ``config.yaml``.
+``checkpoints/best.ckpt`` (and ``last.ckpt``, where a killed run rerun in the same
+directory continues: ``resume``), ``fidelity.csv`` (and ``fidelity.png``: embedding against edit
+distance of the held-out pairs), ``metrics.json`` and ``config.yaml``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from cbred.cli import run_cli
 from cbred.learned.featurizer import GraphFeaturizer, space_vocab, union_vocab
 from cbred.learned.distance import LearnedDistance, export_encoder
 from cbred.learned.metric_learner import fidelity_table
+from cbred.viz.figures import save_figure
+from cbred.viz.fidelity import fidelity_figure
 from cbred.spaces.sample import SpaceSample
 from cbred.tracking import start_tracking
 
@@ -58,7 +62,7 @@ def run(cfg: DictConfig) -> dict:
         trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=tracker.lightning_logger())
         datamodule.setup("fit")  # the data first, so that seconds/fit is the training alone
         prepared = time.perf_counter()
-        trainer.fit(model, datamodule=datamodule)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("resume"))
         fitted = time.perf_counter()
         best = trainer.checkpoint_callback.best_model_path
         if not best:
@@ -73,6 +77,7 @@ def run(cfg: DictConfig) -> dict:
             "best_checkpoint": best,
             "best/val_spearman": float(trainer.checkpoint_callback.best_model_score),
             "epochs": int(trainer.current_epoch),
+            "steps": int(trainer.global_step),
             "n_train_pairs": int(datamodule.train_set_.targets.size),
             "seconds/data": round(prepared - started, 1),  # space, split, sampling, targets
             "seconds/fit": round(fitted - prepared, 1),
@@ -87,6 +92,10 @@ def run(cfg: DictConfig) -> dict:
 
     output_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(output_dir / "fidelity.csv", lambda tmp: table.to_csv(tmp))
+    test_set = datamodule.test_set_
+    save_figure(fidelity_figure(distances["learned"].pairwise(test_set.queries, test_set.pool), test_set.distances,
+                                title=f"{space.name} encoder ({cfg.model.loss}, tf_weight {cfg.model.tf_weight})"),
+                output_dir / "fidelity.png")
     atomic_write(output_dir / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=2) + "\n"))
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     log.info("test fidelity on held-out architectures:\n%s\noutputs: %s", table.round(4), output_dir)

@@ -44,7 +44,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 )
 #: Files of a finished run; removed when the run fails.
 RESULT_FILES = ("metrics.json", "clusters.csv", "selected.csv", "config.yaml", "manifest.json",
-                "selected_nb201.csv", "selected_nb101.jsonl", "search.csv", "anytime.png", "fidelity.csv", "tf_measured.parquet", "tf_sampling.csv")
+                "selected_nb201.csv", "selected_nb101.jsonl", "search.csv", "anytime.png", "fidelity.csv", "fidelity.png", "tf_measured.parquet", "tf_sampling.csv")
 #: Exit status of a run stopped by bad input.
 USAGE_ERROR = 2
 

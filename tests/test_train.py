@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import pytorch_lightning as pl
 from hydra import compose, initialize_config_dir
 
 from cbred.learned.distance import LearnedDistance, load_encoder
@@ -60,6 +61,7 @@ def test_tiny_run_writes_checkpoint_fidelity_and_export(tmp_path):
     assert table.loc["learned", "spearman"] == pytest.approx(metrics["test/spearman"], abs=1e-5)
     assert -1 <= metrics["test/spearman"] <= 1 and 0 <= metrics["test/recall@10"] <= 1
     assert metrics["n_train_pairs"] == 30 * 4 and metrics["epochs"] >= 1
+    assert (run_dir / "fidelity.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # the export is what distance=learned reads: same embeddings as the full checkpoint, smaller
     assert export.stat().st_size < (run_dir / "checkpoints" / "best.ckpt").stat().st_size
@@ -95,3 +97,38 @@ def test_tiny_run_with_both_objectives_the_tf_head_and_a_union_vocabulary(tmp_pa
     assert LearnedDistance(checkpoint=metrics["best_checkpoint"], cache=False).embed(
         NB201Space().graphs(NB201Space().ids[:8])
     ).shape == (8, 8)
+
+
+class EpochRecorder(pl.Callback):
+    """Records (epoch, global step) where a fit starts each epoch; raises at epoch ``kill_at`` as a kill would stop it."""
+
+    started: list[tuple[int, int]] = []
+
+    def __init__(self, kill_at: int | None = None):
+        self.kill_at = kill_at
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        EpochRecorder.started.append((trainer.current_epoch, trainer.global_step))
+        if trainer.current_epoch == self.kill_at:
+            raise RuntimeError("killed")
+
+
+def test_a_killed_run_rerun_in_its_directory_continues_and_ends_as_an_uninterrupted_one(tmp_path):
+    tiny = [*TINY, "trainer.max_epochs=3", "~reference",
+            "+callbacks.recorder._target_=tests.test_train.EpochRecorder"]
+    whole = run(_compose(*tiny, f"output_dir={tmp_path / 'whole'}"))
+
+    EpochRecorder.started.clear()
+    with pytest.raises(RuntimeError, match="killed"):
+        run(_compose(*tiny, f"output_dir={tmp_path / 'killed'}", "+callbacks.recorder.kill_at=2"))
+    assert EpochRecorder.started == [(0, 0), (1, 3), (2, 6)] and (tmp_path / "killed" / "checkpoints" / "last.ckpt").exists()
+
+    EpochRecorder.started.clear()
+    resumed = run(_compose(*tiny, f"output_dir={tmp_path / 'killed'}"))
+    assert EpochRecorder.started == [(2, 6)]  # from last.ckpt: epochs 0 and 1 are not trained again
+    assert (resumed["epochs"], resumed["steps"]) == (whole["epochs"], whole["steps"]) == (3, 9)
+    assert resumed["best_checkpoint"].endswith("best.ckpt")  # the best of all epochs, not the last
+
+    EpochRecorder.started.clear()  # resume=null: from scratch even where a last checkpoint exists
+    run(_compose(*tiny, f"output_dir={tmp_path / 'killed'}", "resume=null"))
+    assert EpochRecorder.started == [(0, 0), (1, 3), (2, 6)]
