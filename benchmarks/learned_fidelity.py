@@ -7,7 +7,10 @@ distance of every query-pool pair (cached, resumable), and report for every dist
 Spearman correlation with the edit distance over all pairs and the recall of the 10
 nearest neighbours (:func:`cbred.learned.metric_learner.fidelity`).
 
-    python benchmarks/learned_fidelity.py [--checkpoint PATH] [--space nb201|nb101] [--queries 60 --pool 300]
+    python benchmarks/learned_fidelity.py [--checkpoint PATH] [--queries 60 --pool 300] [--out fidelity.csv]
+
+``--out FILE`` writes the table as CSV (index ``distance``, as ``train.py``'s ``fidelity.csv``),
+for ``selection_quality.py --fidelity FILE``.
 
 References: the probabilistic distances on operation histograms (the pipeline's
 defaults) and on WL subtree features, and the bipartite approximation of the edit distance
@@ -18,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import pandas as pd
 
+from cbred.cache import atomic_write
 from cbred.spaces.nb101 import NB101Space
 from cbred.spaces.nb201 import NB201Space
 from cbred.learned.datamodule import GraphPairDataModule
@@ -40,6 +45,7 @@ def main(argv=None) -> None:
     parser.add_argument("--val", type=float, default=0.05, help="holdout fractions of the training run")
     parser.add_argument("--test", type=float, default=0.05)
     parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="also write the table as CSV")
     args = parser.parse_args(argv)
 
     model = load_encoder(args.checkpoint)
@@ -66,6 +72,8 @@ def main(argv=None) -> None:
     table = fidelity_table(distances, held_out, k=10)
     with pd.option_context("display.width", 120):
         print(table.round(3))
+    if args.out is not None:
+        print("table:", atomic_write(args.out, lambda tmp: table.to_csv(tmp)))
 
 
 if __name__ == "__main__":

@@ -236,15 +236,22 @@ def _html_page(title: str, table: pd.DataFrame, links: dict[str, str],
         for run, found in figures.items() if found)
     skipped = "".join(f"<li>{html.escape(path)}</li>" for path in outside)
     note = f"<p>{html.escape(OUTSIDE_NOTE)}</p><ul>{skipped}</ul>" if skipped else ""
+    return html_document(
+        title,
+        f"<p>{len(table)} runs.</p>" + formatted.to_html(escape=False, index_names=False)
+        + ("<h2>Figures</h2>" if rows or note else "") + (f"<table>{rows}</table>" if rows else "") + note,
+    )
+
+
+def html_document(title: str, body: str) -> str:
+    """A report page: ``title`` (plain text, escaped here) as title and heading, then ``body``
+    (HTML, whose texts the caller has escaped), in the reports' style."""
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>body{{font-family:sans-serif}} "
         "table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:3px 6px;"
         "text-align:right}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{len(table)} runs.</p>"
-        + formatted.to_html(escape=False, index_names=False)
-        + ("<h2>Figures</h2>" if rows or note else "") + (f"<table>{rows}</table>" if rows else "") + note
-        + "</body></html>\n"
+        f"<h1>{html.escape(title)}</h1>" + body + "</body></html>\n"
     )
 
 

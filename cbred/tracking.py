@@ -19,6 +19,7 @@ Usage::
     tracker = start_tracking(cfg, job_type="reduce")
     tracker.log_metrics(metrics)
     tracker.log_table("clusters", clusters)
+    tracker.log_series("quality/acc_mean", curves)   # lines against the index (e.g. budget)
     tracker.log_images(figure_paths)
     tracker.log_artifact("selection", "dataset", [selected_csv, manifest_json])
     tracker.finish()
@@ -140,6 +141,10 @@ class Tracker:
     def log_table(self, key: str, frame: pd.DataFrame) -> None:
         """Record a table (index included)."""
 
+    def log_series(self, key: str, frame: pd.DataFrame) -> None:
+        """Record curves: one line per column of ``frame`` against its (named, numeric) index,
+        e.g. quality against budget with one column per sub-space."""
+
     def log_images(self, images: Mapping[str, str | os.PathLike]) -> None:
         """Record image files, ``{name: path}``."""
 
@@ -202,6 +207,10 @@ class CsvTracker(Tracker):
 
     def log_table(self, key: str, frame: pd.DataFrame) -> None:
         frame.to_csv(self.root / f"{key.replace('/', '_')}.csv")
+
+    def log_series(self, key: str, frame: pd.DataFrame) -> None:
+        """The curves as a table, ``<key>.csv`` (the index is the first column)."""
+        self.log_table(key, frame)
 
     def log_images(self, images: Mapping[str, str | os.PathLike]) -> None:
         missing = _missing_files(images.values())
@@ -323,6 +332,25 @@ class WandbTracker(Tracker):
             warnings.warn(f"table {key!r} ({len(frame):,} rows) is logged complete in artifact "
                           f"{artifact.name!r}; the run page shows tables of at most "
                           f"{wandb.Table.MAX_ROWS:,} rows, so it is not shown there", stacklevel=2)
+
+    def log_series(self, key: str, frame: pd.DataFrame) -> None:
+        """Log curves two ways: as history, ``<key>/<column>`` against ``<key>/<index name>``
+        (so that a workspace panel draws every run of a group on one chart, against the
+        index rather than the step), and as one line-series chart of this run,
+        ``<key>/chart``."""
+        import wandb
+
+        if self.run_.settings.mode == "disabled":
+            return
+        x = frame.index.name or "x"
+        self.run_.define_metric(f"{key}/{x}")  # the x axis of the columns' default panels
+        for column in frame.columns:
+            self.run_.define_metric(f"{key}/{column}", step_metric=f"{key}/{x}")
+        for value, row in frame.iterrows():
+            self.run_.log({f"{key}/{x}": value, **{f"{key}/{column}": v for column, v in row.items()}})
+        chart = wandb.plot.line_series(xs=frame.index.tolist(), ys=[frame[c].tolist() for c in frame.columns],
+                                       keys=[str(c) for c in frame.columns], title=key, xname=x)
+        self.run_.log({f"{key}/chart": chart})
 
     def log_images(self, images: Mapping[str, str | os.PathLike]) -> None:
         """Log image files as ``plots/<name>`` (e.g. the dict of ``save_reduction_figures``)."""
