@@ -25,12 +25,11 @@ def fidelity_figure(predicted: np.ndarray, reference: np.ndarray, *, title: str,
     fig = Figure(figsize=(6.4, 4.6))
     ax = fig.subplots()
     groups = [predicted[reference == level] for level in levels]
-    ax.boxplot(groups, positions=levels, widths=0.6, whis=(5, 95), showfliers=False, manage_ticks=False)
-    top = float(max(levels.max(), np.percentile(predicted, 99)))
-    ax.plot([0, top], [0, top], color="tab:red", lw=1, ls="--", label="identity")
-    counts = ", ".join(f"{int(level)}: {len(group)}" for level, group in zip(levels, groups))
+    spacing = float(np.diff(levels).min()) if len(levels) > 1 else 1.0
+    ax.boxplot(groups, positions=levels, widths=0.7 * spacing, whis=(5, 95), showfliers=False, manage_ticks=False)
+    ax.plot([0, levels.max()], [0, levels.max()], color="tab:red", lw=1, ls="--", label="identity (y = x)")
     rho = spearmanr(predicted, reference).statistic
-    ax.set_xlabel(f"{reference_label}\n(pairs per distance: {counts})", fontsize=8)
+    ax.set_xlabel(f"{reference_label}\n({len(predicted):,} pairs at {len(levels)} distinct distances)", fontsize=9)
     ax.set_ylabel(predicted_label)
     ax.set_title(f"{title}\nheld-out pairs: Spearman {rho:.3f}", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
