@@ -180,6 +180,12 @@ class MetricLearner(pl.LightningModule):
     tf_statistics : sequence of str, default=()
         The TF statistics whose ranks the head predicts (the datamodule's
         ``tf_statistics``, same order); required when ``tf_weight > 0``.
+    target_power : float, default=1.0
+        The objective (and ``val/loss``) reads targets ``t ** target_power``: 1, edit
+        operations; 0.5, their square root, which a Euclidean embedding fits with less
+        distortion (the square root of an edit distance is closer to Euclidean). The
+        fidelity is unchanged by it (ranks and neighbours of ``t`` and ``t ** p`` agree);
+        embedding distances read in ``edit operations ** target_power``.
 
     Notes
     -----
@@ -206,8 +212,11 @@ class MetricLearner(pl.LightningModule):
         margin: float = 1.0,
         tf_weight: float = 0.0,
         tf_statistics: tuple[str, ...] | list[str] = (),
+        target_power: float = 1.0,
     ) -> None:
         super().__init__()
+        if not float(target_power) > 0:
+            raise ValueError(f"MetricLearner: target_power must be positive, got {target_power!r}")
         if not float(lr) > 0:
             raise ValueError(f"MetricLearner: lr must be positive, got {lr!r}")
         if float(weight_decay) < 0:
@@ -249,7 +258,9 @@ class MetricLearner(pl.LightningModule):
 
     def training_step(self, batch: PairBatch, batch_idx: int) -> Tensor:
         z = self(batch.graphs)
-        terms = self.objective(embedding_distances(z[batch.anchors], z[batch.candidates]), batch.targets)
+        terms = self.objective(
+            embedding_distances(z[batch.anchors], z[batch.candidates]), batch.targets.pow(self.hparams.target_power)
+        )
         loss = sum(self.terms_[name] * value for name, value in terms.items())
         if self.tf_head is not None:
             if batch.tf_ranks is None:
@@ -267,7 +278,7 @@ class MetricLearner(pl.LightningModule):
         z = self(batch.graphs)
         predicted = torch.cdist(z[: batch.n_queries], z[batch.n_queries :])
         metrics = fidelity(predicted.cpu().numpy(), batch.targets.cpu().numpy(), self.hparams.k)
-        metrics["loss"] = float(squared_error(predicted, batch.targets))
+        metrics["loss"] = float(squared_error(predicted, batch.targets.pow(self.hparams.target_power)))
         self.log_dict(
             {f"{stage}/{k}": v for k, v in metrics.items()},
             prog_bar=stage == "val", batch_size=batch.n_queries,

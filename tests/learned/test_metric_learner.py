@@ -65,6 +65,15 @@ def test_bad_loss_parameters():
 
 
 @pytest.mark.slow
+def test_target_power_fits_the_embedding_to_a_power_of_the_targets():
+    encoder = GraphEncoder(in_channels=3, hidden_channels=4, out_channels=2, num_layers=1)
+    model = MetricLearner(encoder, space="s", vocab=["input", "output"], max_depth=1, target_power=0.5)
+    targets = torch.tensor([[1.0, 4.0, 9.0]])
+    assert model.objective(targets.sqrt(), targets.pow(model.hparams.target_power))["regression"].item() == 0.0
+    with pytest.raises(ValueError, match="target_power"):
+        MetricLearner(encoder, space="s", vocab=["input", "output"], max_depth=1, target_power=0)
+
+
 def test_short_training_lowers_the_loss_and_raises_fidelity(nb201_space, tmp_path):
     """Real data, real targets (exact edit distances of about 3,700 pairs), real training.
 
