@@ -113,6 +113,7 @@ class EpochRecorder(pl.Callback):
             raise RuntimeError("killed")
 
 
+@pytest.mark.slow  # two tiny trainings
 def test_a_killed_run_rerun_in_its_directory_continues_and_ends_as_an_uninterrupted_one(tmp_path):
     tiny = [*TINY, "trainer.max_epochs=3", "~reference",
             "+callbacks.recorder._target_=tests.test_train.EpochRecorder"]

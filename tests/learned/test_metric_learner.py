@@ -74,6 +74,7 @@ def test_target_power_fits_the_embedding_to_a_power_of_the_targets():
         MetricLearner(encoder, space="s", vocab=["input", "output"], max_depth=1, target_power=0)
 
 
+@pytest.mark.slow  # exact edit distances of 3,700 pairs and 100 epochs: the full suite's, not the fast loop's
 def test_short_training_lowers_the_loss_and_raises_fidelity(nb201_space, tmp_path):
     """Real data, real targets (exact edit distances of about 3,700 pairs), real training.
 
