@@ -30,7 +30,7 @@ from cbred.export import export_selection
 from cbred.paths import register_config_resolvers
 from cbred.pipeline import Reduction
 from cbred.rundir import record_checksums
-from cbred.sampling.from_config import sampling_of, tf_table_from_config, write_measured
+from cbred.sampling.from_config import tf_table_from_config, write_measured
 from cbred.selection import constraints_from_config
 from cbred.tracking import start_tracking
 from cbred.verdict import constraint_removals, verdict
@@ -97,8 +97,7 @@ def run(cfg: DictConfig) -> dict:
     """Run C-BRED, write the run directory's files and figures, log them; return the metrics."""
     check_config(cfg)  # before any work
     space = instantiate(cfg.space)
-    sampling_of(cfg)  # a bad sampler or budget stops the run before anything is measured
-    tf_table, sampler = tf_table_from_config(cfg, space)  # read (or measured) once
+    tf_table, sampler = tf_table_from_config(cfg, space)  # read (or measured) once; a bad sampler stops it first
     space, accuracy = load_inputs(cfg, space, tf_table=tf_table)
     reduction = reduce_from_config(cfg, space, accuracy, tf_table=tf_table)
     output_dir = Path(cfg.output_dir)

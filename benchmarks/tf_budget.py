@@ -40,6 +40,7 @@ from cbred.paths import register_config_resolvers
 from cbred.pipeline import quantiled
 from cbred.sampling import ActiveSampling, TableOracle, UniformSampling, sample_statistics
 from cbred.selection import budget_cells
+from cbred.spaces.sample import SpaceSample
 from cbred.tables import load_tf_table
 
 register_config_resolvers()
@@ -63,12 +64,9 @@ def _compose(space: str, extra=()) -> object:
 def _inputs(space: str, cfg):
     """The space the study runs on, its accuracy and the oracle table."""
     oracle_table = load_tf_table(cfg.tfstats.path, duplicates=cfg.tfstats.duplicates)
-    if space == "nb101":  # only the sample can be revealed: it is the space
-        from cbred.spaces.sample import SpaceSample
-
-        listed, accuracy = load_inputs(cfg)
-        return SpaceSample(listed, list(oracle_table.index)), accuracy, oracle_table
     listed, accuracy = load_inputs(cfg)
+    if space == "nb101":  # only the sample can be revealed: it is the space
+        return SpaceSample(listed, list(oracle_table.index)), accuracy, oracle_table
     return listed, accuracy, oracle_table
 
 

@@ -448,7 +448,7 @@ def reduce_space(
     directions = {name: directions[name] for name in tf.columns}
     archs = tf.index
     n_cells = budget_cells(budget, len(archs))
-    units = _units(space, archs, dedup)
+    units = units_of(space, archs, dedup)
     ranks = signed_ranks(tf.groupby(units, sort=False).mean(), directions)
     if aggregate is not None:  # the procedures see the rank of the aggregate score alone
         ranks = signed_ranks(aggregate(ranks).rename("aggregate").to_frame(), {"aggregate": 1})
@@ -599,7 +599,7 @@ def _informative(tf: pd.DataFrame, statistics: list[str], threshold: float = NEA
     return [name for name in statistics if name not in constant]
 
 
-def _units(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:
+def units_of(space: SearchSpace, archs: pd.Index, dedup: bool) -> pd.Series:
     """Unit of every arch: the first member (in ``archs`` order) of its isomorphism class."""
     if not dedup:
         return pd.Series(archs, index=archs, name="unit")

@@ -10,10 +10,13 @@ table at ``tfstats.path`` (to study a budget on a finished table).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from cbred.cache import atomic_write
 from cbred.sampling.base import TFSampler
 from cbred.sampling.measured import sample_statistics
 from cbred.sampling.oracle import TableOracle
@@ -66,10 +69,6 @@ def tf_table_from_config(cfg: DictConfig, space: SearchSpace) -> tuple[pd.DataFr
 def write_measured(table: pd.DataFrame, sampler: TFSampler, directory) -> dict:
     """``tf_measured.parquet`` (the measured statistics, a table ``tfstats.path`` reads) and
     ``tf_sampling.csv`` (one row per batch) in ``directory``."""
-    from pathlib import Path
-
-    from cbred.cache import atomic_write
-
     files = {"tf_measured": Path(directory) / "tf_measured.parquet", "tf_sampling": Path(directory) / "tf_sampling.csv"}
     atomic_write(files["tf_measured"], lambda tmp: table.to_parquet(tmp))
     atomic_write(files["tf_sampling"], lambda tmp: sampler.rounds_.to_csv(tmp, index=False))

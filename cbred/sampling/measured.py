@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from cbred.clustering.representation import represent
+from cbred.pipeline import units_of
 from cbred.sampling.base import TFSampler
 from cbred.selection.ranks import aggregate_rank, resolve_directions, signed_ranks
 from cbred.spaces.space import SearchSpace
@@ -54,7 +55,7 @@ def sample_statistics(
     statistics = list(statistics)
     directions = resolve_directions(statistics, directions)
     archs = pd.Index(space.ids, name="arch")
-    units = space.representatives(archs, among=archs) if dedup else pd.Series(archs, index=archs)
+    units = units_of(space, archs, dedup)
     unit_ids = pd.Index(pd.unique(units.to_numpy()), name="arch")
     rep = represent(distance, space.graphs(list(unit_ids)), random_state=check_random_state(random_state),
                     **(representation or {}))
