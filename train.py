@@ -70,8 +70,10 @@ def run(cfg: DictConfig) -> dict:
         test = trainer.test(model, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
 
         references = {name: instantiate(conf, cache=False) for name, conf in cfg.get("reference", {}).items()}
-        distances = {"learned": LearnedDistance(checkpoint=best, device=cfg.device, cache=False), **references}
-        table = fidelity_table(distances, datamodule.test_set_, k=cfg.model.k)
+        test_set = datamodule.test_set_
+        # the learned distances of the test set, once: for the table and the figure
+        learned = LearnedDistance(checkpoint=best, device=cfg.device, cache=False).pairwise(test_set.queries, test_set.pool)
+        table = fidelity_table({"learned": learned, **references}, test_set, k=cfg.model.k)
         metrics = {
             **{key: float(value) for key, value in test.items()},
             "best_checkpoint": best,
@@ -92,8 +94,7 @@ def run(cfg: DictConfig) -> dict:
 
     output_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(output_dir / "fidelity.csv", lambda tmp: table.to_csv(tmp))
-    test_set = datamodule.test_set_
-    save_figure(fidelity_figure(distances["learned"].pairwise(test_set.queries, test_set.pool), test_set.distances,
+    save_figure(fidelity_figure(learned, test_set.distances,
                                 title=f"{space.name} encoder ({cfg.model.loss}, tf_weight {cfg.model.tf_weight})"),
                 output_dir / "fidelity.png")
     atomic_write(output_dir / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=2) + "\n"))

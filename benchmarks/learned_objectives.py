@@ -31,12 +31,11 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from cbred.api import load_inputs, reduce_from_config
-from cbred.paths import register_config_resolvers
 
-register_config_resolvers()
 HERE = Path(__file__).resolve().parent
 CONFIGS = HERE.parent / "configs"
 
+# (importing selection_quality registers the config resolvers)
 from selection_quality import BUDGETS, evaluate_budgets, markdown, plot, summarise  # noqa: E402
 
 EDGE_TABLE = HERE / "results" / "selection_quality" / "quality.csv"
@@ -56,7 +55,8 @@ def measure(run_dirs, budgets, seeds) -> tuple[pd.DataFrame, pd.DataFrame]:
                   "plots.enabled=false", "output_dir=unused"]
         space, accuracy = load_inputs(compose("reduce", overrides=common))
         for run_dir in map(Path, run_dirs):
-            name = f"neighbourhood/learned ({objective_of(run_dir)})"
+            objective = objective_of(run_dir)
+            name = f"neighbourhood/learned ({objective})"
             checkpoint = run_dir / "checkpoints" / "best.ckpt"
             fidelity = pd.read_csv(run_dir / "fidelity.csv", index_col="distance").loc["learned"]
             metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -69,7 +69,7 @@ def measure(run_dirs, budgets, seeds) -> tuple[pd.DataFrame, pd.DataFrame]:
                 criterion = reduction.stability.set_index("n_neighbors")["loo_mse"]
                 for row in evaluate_budgets(reduction, accuracy, budgets, seed):
                     rows.append({"procedure": name, "seed": seed, **row, "params": f"n_neighbors={k}"})
-            facts.append({"objective": objective_of(run_dir), "run": str(run_dir),
+            facts.append({"objective": objective, "run": str(run_dir),
                           "test Spearman": fidelity["spearman"], "test recall@10": fidelity["recall@10"],
                           "k": k, "LOO MSE at k": float(criterion.loc[k]),
                           "fit seconds": metrics.get("seconds/fit")})

@@ -337,13 +337,13 @@ class GraphPairDataModule(pl.LightningDataModule):
         if mutant_graphs:
             table = concat_batches(table, GraphBatch.from_graphs(mutant_graphs, ids=mutant_ids))
         pairs = np.stack([np.repeat(np.arange(n_anchors), per_anchor), candidates.ravel()], axis=1)
+        ranks = None  # before the slow targets, so that a bad statistic or table stops the run early
+        if self.tf_statistics:
+            ranks = self.tf_ranks().reindex(pd.Index(table.ids)).to_numpy(dtype=np.float32)
         targets = pair_distances(
             self.target, table, pairs, n_jobs=self.n_jobs, cache=self.cache,
             progress=self.progress, desc="training targets",
         )
-        ranks = None
-        if self.tf_statistics:
-            ranks = self.tf_ranks().reindex(pd.Index(table.ids)).to_numpy(dtype=np.float32)
         return AnchorCandidates(
             table, np.arange(n_anchors), candidates, targets.reshape(candidates.shape), self.featurizer, ranks
         )

@@ -125,13 +125,14 @@ def fidelity(predicted: np.ndarray, reference: np.ndarray, k: int = 10) -> dict[
     }
 
 
-def fidelity_table(distances: Mapping[str, Distance], fidelity_set: FidelitySet, k: int = 10) -> pd.DataFrame:
+def fidelity_table(distances: Mapping[str, Distance | np.ndarray], fidelity_set: FidelitySet, k: int = 10) -> pd.DataFrame:
     """Fidelity of several distances on one held-out set, one row per distance.
 
     Parameters
     ----------
-    distances : mapping of str to Distance
-        E.g. the learned distance and the probabilistic ones.
+    distances : mapping of str to Distance or ndarray
+        E.g. the learned distance and the probabilistic ones; an array is the ``(q, p)``
+        matrix of a distance between the set's queries and pool, computed already.
     fidelity_set : FidelitySet
         Queries, pool and the reference (edit) distances between them.
     k : int
@@ -143,7 +144,8 @@ def fidelity_table(distances: Mapping[str, Distance], fidelity_set: FidelitySet,
         Index ``distance``; columns ``spearman``, ``recall@k``, ``pearson``.
     """
     rows = {
-        name: fidelity(distance.pairwise(fidelity_set.queries, fidelity_set.pool), fidelity_set.distances, k)
+        name: fidelity(distance if isinstance(distance, np.ndarray)  # computed already
+                       else distance.pairwise(fidelity_set.queries, fidelity_set.pool), fidelity_set.distances, k)
         for name, distance in distances.items()
     }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("distance")
