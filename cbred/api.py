@@ -36,6 +36,7 @@ from cbred.spaces.sample import SpaceSample
 from cbred.spaces.space import SearchSpace
 from cbred.paths import PROJECT_ROOT, register_config_resolvers
 from cbred.pipeline import Reduction, reduce_space
+from cbred.sampling.from_config import samples_uniformly
 from cbred.tables import load_accuracy, load_tf_table
 from cbred.selection import constraints_from_config
 from cbred.selection.budget import check_budget
@@ -218,7 +219,7 @@ def reduce_from_config(cfg: DictConfig, space: SearchSpace, accuracy: pd.Series 
         directions=OmegaConf.to_container(cfg.tfstats.directions),
         aggregate=instantiate(cfg.tfstats.aggregate) if cfg.tfstats.get("aggregate") else None,
         partial_tf=cfg.tfstats.partial or cfg.tfstats.get("sampling") is not None,  # a budget measures a sample
-        uniform_sample=cfg.tfstats.get("sampling") != "active",
+        uniform_sample=samples_uniformly(cfg),
         constraints=constraints_from_config(OmegaConf.to_container(cfg.constraints, resolve=True)),
         dedup=cfg.dedup,
         representation=OmegaConf.to_container(cfg.representation),

@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -39,7 +38,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from cbred.cache import atomic_write
-from cbred.cli import USAGE_ERROR, USER_ERRORS, error_line
+from cbred.cli import USER_ERRORS, error_line, run_cli
 from cbred.paths import output_directory
 from cbred.tracking import flatten_config
 from cbred.viz.figures import KEY_FIGURES
@@ -326,13 +325,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Path]:
     parser.add_argument("--out", type=Path, default=None,
                         help="directory of report.md / report.html (default: MULTIRUN_DIR)")
     args = parser.parse_args(argv)
-    try:
-        paths = write_report(args.multirun_dir, args.out)
-    except USER_ERRORS as error:  # as the entry points' run_cli: one line, exit status 2
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise
-        print(error_line(error), file=sys.stderr)
-        raise SystemExit(USAGE_ERROR) from None
+    paths = run_cli(lambda parsed: write_report(parsed.multirun_dir, parsed.out), args, output_key=None)
     for path in paths.values():
         print(path)
     return paths

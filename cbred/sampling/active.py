@@ -43,6 +43,8 @@ class ActiveSampling(TFSampler):
     See :class:`TFSampler`.
     """
 
+    uniform = False  # measured where the neighbourhoods are best
+
     def __init__(self, *, budget: float | int, seconds: float | None = None, batch_size: int | None = None,
                  initial: float = 0.25, n_neighbors: int = 10, acquisition: str = "ucb", exploration: float = 1.0,
                  random_state=0) -> None:

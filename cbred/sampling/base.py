@@ -53,6 +53,10 @@ class TFSampler(BaseEstimator):
         The budget in units.
     """
 
+    #: Whether the measured units are a uniform sample of the space (Quantiled then takes the
+    #: budget's share of them; otherwise the budget's number of the best measured).
+    uniform: bool = True
+
     def __init__(self, *, budget: float | int, seconds: float | None = None, batch_size: int | None = None,
                  random_state=0) -> None:
         self.budget = budget

@@ -10,6 +10,7 @@ table at ``tfstats.path`` (to study a budget on a finished table).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -17,11 +18,18 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from cbred.cache import atomic_write
+from cbred.paths import PROJECT_ROOT
 from cbred.sampling.base import TFSampler
 from cbred.sampling.measured import sample_statistics
 from cbred.sampling.oracle import TableOracle
 from cbred.spaces.space import SearchSpace
 from cbred.tables import load_tf_table
+
+
+@functools.cache
+def shipped_samplers() -> DictConfig:
+    """The samplers of ``configs/tfstats/default.yaml``, by name."""
+    return OmegaConf.load(PROJECT_ROOT / "configs" / "tfstats" / "default.yaml").samplers
 
 
 def sampling_of(cfg: DictConfig) -> str | None:
@@ -35,6 +43,19 @@ def sampling_of(cfg: DictConfig) -> str | None:
         raise ValueError(f"tfstats.sampling={name} needs tfstats.budget (a fraction of the isomorphism classes "
                          "or a number of them) or tfstats.budget_seconds")
     return name
+
+
+def samples_uniformly(cfg) -> bool:
+    """Whether the TF table of a run with config ``cfg`` is a uniform sample (or the whole
+    table): what its sampler's class says (:attr:`TFSampler.uniform`)."""
+    from hydra.utils import get_class
+
+    name = OmegaConf.select(cfg, "tfstats.sampling")
+    if name is None:
+        return True
+    # a config that does not record its samplers names one of the shipped ones
+    target = OmegaConf.select(cfg, f"tfstats.samplers.{name}._target_") or shipped_samplers()[name]._target_
+    return get_class(target).uniform
 
 
 def tf_table_from_config(cfg: DictConfig, space: SearchSpace) -> tuple[pd.DataFrame, TFSampler | None]:

@@ -26,8 +26,10 @@ def _actively_sampled(run_dir: Path) -> bool:
     then Quantiled takes as many of the best measured cells as were selected, not their share."""
     from omegaconf import OmegaConf
 
+    from cbred.sampling.from_config import samples_uniformly
+
     path = run_dir / "config.yaml"
-    return path.exists() and OmegaConf.select(OmegaConf.load(path), "tfstats.sampling") == "active"
+    return path.exists() and not samples_uniformly(OmegaConf.load(path))
 
 
 def random_subset(archs: pd.Index, size: int, *, random_state=None) -> pd.Index:
