@@ -36,7 +36,7 @@ from cbred.spaces.sample import SpaceSample
 from cbred.spaces.space import SearchSpace
 from cbred.paths import PROJECT_ROOT, register_config_resolvers
 from cbred.pipeline import Reduction, reduce_space
-from cbred.sampling.from_config import samples_uniformly
+from cbred.sampling.from_config import samples_uniformly, tf_table_from_config
 from cbred.tables import load_accuracy, load_tf_table
 from cbred.selection import constraints_from_config
 from cbred.selection.budget import check_budget
@@ -266,5 +266,7 @@ def reduce(space: str | SearchSpace | Mapping | None = None, *, budget: float | 
         declared = instantiate(dict(space))
         if not isinstance(declared, SearchSpace):
             raise TypeError(f"space declaration {dict(space)!r} made a {type(declared).__name__}, not a SearchSpace")
-    loaded_space, accuracy = load_inputs(cfg, declared)
-    return reduce_from_config(cfg, loaded_space, accuracy)
+    chosen = declared if declared is not None else instantiate(cfg.space)
+    tf_table, _ = tf_table_from_config(cfg, chosen)  # read (or measured, tfstats.sampling) once, as reduce.py
+    loaded_space, accuracy = load_inputs(cfg, chosen, tf_table=tf_table)
+    return reduce_from_config(cfg, loaded_space, accuracy, tf_table=tf_table)
