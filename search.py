@@ -37,7 +37,7 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from cbred.api import check_config, load_inputs, reduce_from_config
+from cbred.api import check_config, group_options, load_inputs, reduce_from_config
 from cbred.cache import atomic_write, json_safe
 from cbred.cli import run_cli
 from cbred.paths import register_config_resolvers
@@ -234,8 +234,9 @@ def check_options(cfg: DictConfig) -> None:
     if unknown:
         raise ValueError(f"space_subset: unknown sub-space(s) {unknown} (choices: {', '.join(SUBSET_NAMES)})")
     if not cfg.get("strategy"):
+        strategies = ", ".join(name for name in group_options("strategy") if not name.startswith("_"))
         raise ValueError("strategy is empty: choose the search strategies, e.g. strategy=[rea,random] "
-                         "(configs/strategy: local, random, rea)")
+                         f"(configs/strategy: {strategies})")
     if cfg.search.get("subset_size") is not None:
         check_budget(cfg.search.subset_size, option="search.subset_size")  # its size against the space's: later
     if cfg.search.get("reduction_dir") is not None and cfg.search.get("evaluator") is None:

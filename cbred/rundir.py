@@ -104,9 +104,10 @@ def verify_run_dir(directory: str | os.PathLike, *, option: str = "search.reduct
             raise FileNotFoundError(f"{option}={directory} has no {name} (is it a reduce.py run directory?)")
     recorded = _recorded_checksums(directory)
     for name in names:
-        if name in recorded:
+        if name in recorded:  # the bytes reduce.py wrote: a table it wrote
             _check_digest(directory / name, recorded[name])
-        read_run_csv(directory / name)
+        else:
+            read_run_csv(directory / name)
     return directory
 
 

@@ -54,7 +54,8 @@ def evaluate(plan: Plan, arch: str, names: Sequence[str], device: torch.device, 
                     errors[s.name] = f"repeat {r}: cannot build probe: {_reason(error)}"
                 continue
             setup = (time.perf_counter() - start) / len(active)
-            with sharing(network, batch) if shared else nullcontext():
+            # one statistic shares with nobody: its own pass records only what it reads
+            with sharing(network, batch) if shared and len(active) > 1 else nullcontext():
                 for s in active:
                     start = time.perf_counter()
                     try:
