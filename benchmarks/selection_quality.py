@@ -36,6 +36,7 @@ each distance's agreement with the edit distance to both.
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import re
 import time
@@ -280,6 +281,7 @@ def distance_of(procedure: str) -> str | None:
     return chosen["distance"] + (f" ({feature})" if feature else "")
 
 
+@functools.cache  # read per procedure by every table and figure of the comparison
 def family_of(procedure: str) -> str:
     """``learned`` or ``handcrafted`` from the procedure's distance config, else ``unknown``."""
     config = CONFIGS / "distance" / f"{settings(procedure).get('distance')}.yaml"
@@ -342,7 +344,7 @@ def logger_config(name: str) -> DictConfig:
 
 
 def log_runs(table: pd.DataFrame, logger: DictConfig, out: Path, *, group: str,
-             fidelity: pd.DataFrame | None = None) -> list[Path]:
+             fidelity: pd.DataFrame | None = None, summary: pd.DataFrame | None = None) -> list[Path]:
     """One tracker run per procedure of ``table`` (a ``quality.csv``), under ``out/runs/``.
 
     Every run: group ``group`` (one harness invocation), name the procedure, tags its family
@@ -355,7 +357,7 @@ def log_runs(table: pd.DataFrame, logger: DictConfig, out: Path, *, group: str,
     ``fidelity/<column>`` in the summary) when ``fidelity`` has one, and ``headline.png``
     (:func:`plot_headline`). Returns the run directories.
     """
-    summary = summarise(table)
+    summary = summarise(table) if summary is None else summary  # main's, when it has one
     runs = []
     for i, procedure in enumerate(summary.index.get_level_values(0).unique()):
         run_dir = out / "runs" / f"{i:02d}_{_slug(procedure)}"
@@ -501,7 +503,8 @@ def comparison_html(summary: pd.DataFrame, figures: dict[str, Path], fidelity: p
     return html_document(TITLE, "".join(body))
 
 
-def write_comparison(table: pd.DataFrame, out: Path, fidelity: pd.DataFrame | None = None) -> dict[str, Path]:
+def write_comparison(table: pd.DataFrame, out: Path, fidelity: pd.DataFrame | None = None, *,
+                     summary: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write ``comparison.md``, ``comparison.html`` and ``comparison_<metric>.png`` into ``out``.
 
     The offline view of :func:`log_runs`. It is written here rather than by
@@ -509,7 +512,7 @@ def write_comparison(table: pd.DataFrame, out: Path, fidelity: pd.DataFrame | No
     harness's rows are one ``quality.csv`` that only this script summarises; the page uses
     the report's escaping helpers and page style.
     """
-    summary = summarise(table)
+    summary = summarise(table) if summary is None else summary  # main's, when it has one
     figures = plot_comparison(summary, out)
     paths = {"markdown": out / "comparison.md", "html": out / "comparison.html"}
     markdown_page = comparison_markdown(summary, figures, fidelity)
@@ -561,11 +564,11 @@ def main(argv=None) -> pd.DataFrame:
             print("figure:", path)
         if args.headline is not None:
             print("figure:", plot_headline(summary, args.headline, args.out))
-        for path in write_comparison(table, args.out, fidelity).values():
+        for path in write_comparison(table, args.out, fidelity, summary=summary).values():
             print("comparison:", path)
     if args.logger != "none":
         runs = log_runs(table, logger_config(args.logger), args.out, group=args.group or str(args.out),
-                        fidelity=fidelity)
+                        fidelity=fidelity, summary=summary)
         print(f"{len(runs)} {args.logger} runs under {args.out / 'runs'}")
     return summary
 

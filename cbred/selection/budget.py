@@ -88,10 +88,7 @@ def fill_budget(order: pd.Index, units: pd.Series, n_cells: int) -> pd.Index:
         raise ValueError(f"n_cells must be in [1, {len(units)}] (the architectures there are), got {n_cells}")
     if not order.is_unique:
         raise ValueError(f"order lists units more than once, e.g. {order[order.duplicated()][:3].tolist()}")
-    position = pd.Series(np.arange(len(order)), index=order)
-    unit_position = units.map(position).fillna(len(order)).to_numpy()
-    # stable: within a unit (and among units outside the order) cells keep space order
-    taken = np.sort(np.argsort(unit_position, kind="stable")[:n_cells])
+    taken = np.sort(_order_of_cells(order, units)[:n_cells])
     return units.index[taken]
 
 
@@ -117,6 +114,11 @@ def selection_order(order: pd.Index, units: pd.Series, selected: pd.Index) -> pd
     missing = pd.Index(selected).difference(units.index)
     if len(missing):
         raise ValueError(f"{len(missing)} selected architectures have no unit, e.g. {missing[0]!r}")
+    return pd.Index(selected)[_order_of_cells(order, units.reindex(selected))]
+
+
+def _order_of_cells(order: pd.Index, units: pd.Series) -> np.ndarray:
+    """Positions of the cells of ``units`` when units are taken in ``order`` (cells of units
+    outside it last); stable, so that within a unit cells keep their order in ``units``."""
     position = pd.Series(np.arange(len(order)), index=order)
-    unit_position = units.reindex(selected).map(position).fillna(len(order)).to_numpy()
-    return pd.Index(selected)[np.argsort(unit_position, kind="stable")]
+    return np.argsort(units.map(position).fillna(len(order)).to_numpy(), kind="stable")
