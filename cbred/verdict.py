@@ -272,7 +272,7 @@ def verdict(
                 notes.append(f"{name} is a trivial split: almost exactly {split}")
     notes += _constraint_notes(reduction, constraint_removals or {})
     notes += overlap_notes(reduction)
-    notes += short_of_n_notes(table)
+    notes += short_of_n_notes(table, reduction.evaluation.budgets) if reduction.evaluation is not None else []
     return Verdict(table, sentences, notes, metric)
 
 
@@ -296,12 +296,10 @@ def overlap_notes(reduction, threshold: float = SAME_CELLS) -> list[str]:
     return notes
 
 
-def short_of_n_notes(table: pd.DataFrame) -> list[str]:
-    """Warnings for the best-of-N figures :func:`verdict_table` left out (:func:`short_of_n`)."""
-    if "mean" not in table.columns:
-        return []
+def short_of_n_notes(table: pd.DataFrame, budgets: Sequence[int]) -> list[str]:
+    """Warnings for the best-of-N figures (N in ``budgets``) :func:`verdict_table` left out
+    (:func:`short_of_n`)."""
     evaluated = table["evaluated"] if "evaluated" in table.columns else table["size"]
-    budgets = [int(column.removeprefix("best-of-")) for column in table.columns if column.startswith("best-of-")]
     notes = []
     for n, names in short_of_n(evaluated, budgets).items():
         listed = [SUBSET_NAMES[name] for name in names]
