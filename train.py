@@ -27,6 +27,7 @@ from cbred.cache import atomic_write
 from cbred.cli import run_cli
 from cbred.learned.featurizer import GraphFeaturizer, space_vocab, union_vocab
 from cbred.learned.distance import LearnedDistance, export_encoder
+from cbred.learned.joint import JointPairDataModule
 from cbred.learned.metric_learner import fidelity_table
 from cbred.viz.figures import save_figure
 from cbred.viz.fidelity import fidelity_figure
@@ -43,18 +44,23 @@ def run(cfg: DictConfig) -> dict:
         torch.set_num_threads(cfg.num_threads)
     pl.seed_everything(cfg.seed, workers=True)
     output_dir = Path(cfg.output_dir)
-    space = instantiate(cfg.space)
-    if not space.enumerable:  # a space too large to list trains on a uniform sample of its cells
-        space = SpaceSample.drawn(space, cfg.sample, random_state=cfg.seed)
+    # the space, then the spaces trained on with it (joint: one encoder for several spaces)
+    spaces = [_trainable(instantiate(conf), cfg) for conf in (cfg.space, *cfg.get("joint", {}).values())]
+    names = [space.name for space in spaces]
+    if len(set(names)) < len(names):
+        raise ValueError(f"train.py: joint names a space twice: {names}")
     features = dict(cfg.features)
-    # features.spaces: declared spaces whose operations the encoder also reads (one encoder, several spaces)
-    vocab = union_vocab(space.node_vocab, *(space_vocab(name) for name in features.pop("spaces", None) or ()))
+    # features.spaces: declared spaces whose operations the encoder also reads
+    vocab = union_vocab(*(space.node_vocab for space in spaces),
+                        *(space_vocab(name) for name in features.pop("spaces", None) or ()))
     featurizer = GraphFeaturizer(vocab, **features)
     # objects go into the partial, not through Hydra (which would turn the dataclass into a dict)
-    datamodule = instantiate(cfg.datamodule, _partial_=True, _convert_="all")(space=space, featurizer=featurizer)
+    make = instantiate(cfg.datamodule, _partial_=True, _convert_="all")
+    modules = {space.name: make(space=space, featurizer=featurizer) for space in spaces}
+    datamodule = JointPairDataModule(modules) if len(modules) > 1 else modules[names[0]]
     encoder = instantiate(cfg.encoder, in_channels=featurizer.num_features)
     model = instantiate(
-        cfg.model, encoder=encoder, space=space.name, vocab=featurizer.vocab, max_depth=featurizer.max_depth,
+        cfg.model, encoder=encoder, space="+".join(names), vocab=featurizer.vocab, max_depth=featurizer.max_depth,
         tf_statistics=list(datamodule.tf_statistics),
     )
     callbacks = [instantiate(callback) for callback in cfg.callbacks.values()]
@@ -70,37 +76,61 @@ def run(cfg: DictConfig) -> dict:
         test = trainer.test(model, datamodule=datamodule, ckpt_path=best, verbose=False)[0]
 
         references = {name: instantiate(conf, cache=False) for name, conf in cfg.get("reference", {}).items()}
-        test_set = datamodule.test_set_
-        # the learned distances of the test set, once: for the table and the figure
-        learned = LearnedDistance(checkpoint=best, device=cfg.device, cache=False).pairwise(test_set.queries, test_set.pool)
-        table = fidelity_table({"learned": learned, **references}, test_set, k=cfg.model.k)
+        encoder_distance = LearnedDistance(checkpoint=best, device=cfg.device, cache=False)
+        # every space's learned distances of its test set, once: for its table and its figure
+        learned = {name: encoder_distance.pairwise(test_set.queries, test_set.pool)
+                   for name, test_set in datamodule.test_sets().items()}
+        tables = {name: fidelity_table({"learned": learned[name], **references}, test_set, k=cfg.model.k)
+                  for name, test_set in datamodule.test_sets().items()}
         metrics = {
             **{key: float(value) for key, value in test.items()},
             "best_checkpoint": best,
             "best/val_spearman": float(trainer.checkpoint_callback.best_model_score),
             "epochs": int(trainer.current_epoch),
             "steps": int(trainer.global_step),
-            "n_train_pairs": int(datamodule.train_set_.targets.size),
+            "n_train_pairs": int(datamodule.train_set_.n_pairs),
             "seconds/data": round(prepared - started, 1),  # space, split, sampling, targets
             "seconds/fit": round(fitted - prepared, 1),
-            **{f"reference/{name}/{column}": float(value)
+            **{f"reference/{_prefix(space, names)}{name}/{column}": float(value)
+               for space, table in tables.items()
                for name, row in table.drop(index="learned").iterrows() for column, value in row.items()},
         }
         if cfg.export:
             metrics["export"] = str(export_encoder(best, to_absolute_path(cfg.export)))
         metrics["seconds/total"] = round(time.perf_counter() - started, 1)
-        tracker.log_table("fidelity", table)
+        for space, table in tables.items():
+            tracker.log_table(f"fidelity{_suffix(space, names)}", table)
         tracker.log_metrics(metrics)
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(output_dir / "fidelity.csv", lambda tmp: table.to_csv(tmp))
-    save_figure(fidelity_figure(learned, test_set.distances,
-                                title=f"{space.name} encoder ({cfg.model.loss}, tf_weight {cfg.model.tf_weight})"),
-                output_dir / "fidelity.png")
+    trained_on = "+".join(names)
+    for space, table in tables.items():
+        suffix = _suffix(space, names)
+        atomic_write(output_dir / f"fidelity{suffix}.csv", lambda tmp: table.to_csv(tmp))
+        title = (f"{space} held out, encoder of {trained_on} "
+                 f"({cfg.model.loss}, tf_weight {cfg.model.tf_weight})")
+        save_figure(fidelity_figure(learned[space], datamodule.test_sets()[space].distances, title=title),
+                    output_dir / f"fidelity{suffix}.png")
+        log.info("test fidelity on held-out architectures of %s:\n%s", space, table.round(4))
     atomic_write(output_dir / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=2) + "\n"))
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
-    log.info("test fidelity on held-out architectures:\n%s\noutputs: %s", table.round(4), output_dir)
+    log.info("outputs: %s", output_dir)
     return metrics
+
+
+def _trainable(space, cfg: DictConfig):
+    """The space, or a uniform sample of its cells (``cfg.sample``) when it is too large to list."""
+    return space if space.enumerable else SpaceSample.drawn(space, cfg.sample, random_state=cfg.seed)
+
+
+def _suffix(space: str, names: list[str]) -> str:
+    """File suffix of a space's fidelity: none for the run's space, ``_<space>`` for a joint one."""
+    return "" if space == names[0] else f"_{space}"
+
+
+def _prefix(space: str, names: list[str]) -> str:
+    """Metric prefix of a space's reference fidelity: none for the run's space, ``<space>/`` for a joint one."""
+    return "" if space == names[0] else f"{space}/"
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="train")

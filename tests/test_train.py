@@ -99,6 +99,37 @@ def test_tiny_run_with_both_objectives_the_tf_head_and_a_union_vocabulary(tmp_pa
     ).shape == (8, 8)
 
 
+@pytest.mark.slow
+def test_tiny_joint_run_of_two_spaces_reports_each_and_reads_both(tmp_path):
+    cfg = _compose(*TINY, f"output_dir={tmp_path / 'run'}", "+space@joint.tnb101_micro=tnb101_micro",
+                   "~reference.sym_kl", "~reference.jensen_shannon")
+    metrics = run(cfg)
+    run_dir = tmp_path / "run"
+    own = pd.read_csv(run_dir / "fidelity.csv", index_col="distance")
+    other = pd.read_csv(run_dir / "fidelity_tnb101_micro.csv", index_col="distance")
+    assert list(own.index) == list(other.index) == ["learned", "hellinger"]
+    assert own.loc["learned", "spearman"] == pytest.approx(metrics["test/nb201/spearman"], abs=1e-5)
+    assert other.loc["learned", "spearman"] == pytest.approx(metrics["test/tnb101_micro/spearman"], abs=1e-5)
+    # the plain metric is the mean over the spaces (equal numbers of queries)
+    assert metrics["test/spearman"] == pytest.approx(
+        (metrics["test/nb201/spearman"] + metrics["test/tnb101_micro/spearman"]) / 2, abs=1e-5)
+    assert metrics["reference/tnb101_micro/hellinger/spearman"] == pytest.approx(other.loc["hellinger", "spearman"])
+    assert metrics["n_train_pairs"] == 2 * 30 * 4
+    assert (run_dir / "fidelity_tnb101_micro.png").read_bytes()[:4] == b"\x89PNG"
+    encoder = load_encoder(metrics["best_checkpoint"])
+    assert encoder.space == "nb201+tnb101_micro"
+    from cbred.spaces.builtin import BUILTIN_SPACES
+
+    micro = BUILTIN_SPACES["tnb101_micro"]()
+    assert LearnedDistance(checkpoint=metrics["best_checkpoint"], cache=False).embed(
+        micro.graphs(list(micro.ids[:5]))).shape == (5, 8)
+
+
+def test_a_space_named_twice_in_a_joint_run_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="joint names a space twice"):
+        run(_compose(*TINY, f"output_dir={tmp_path}", "+space@joint.nb201=nb201"))
+
+
 class EpochRecorder(pl.Callback):
     """Records (epoch, global step) where a fit starts each epoch; raises at epoch ``kill_at`` as a kill would stop it."""
 

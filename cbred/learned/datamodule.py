@@ -108,6 +108,10 @@ class AnchorCandidates(Dataset):
     def __getitem__(self, index: int) -> int:
         return int(index)
 
+    @property
+    def n_pairs(self) -> int:
+        return int(self.targets.size)
+
     def collate(self, items: Sequence[int]) -> PairBatch:
         items = np.asarray(items, dtype=np.int64)
         anchors, candidates = self.anchors[items], self.candidates[items]
@@ -132,11 +136,14 @@ class FidelityBatch:
     n_queries : int
     targets : Tensor of float32, shape (q, p)
         Reference distance between every query and every pool graph.
+    name : str, optional
+        The space the set comes from, where several are (its metrics are logged under it).
     """
 
     graphs: Batch
     n_queries: int
     targets: torch.Tensor
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,11 +161,12 @@ class FidelitySet:
     pool: GraphBatch
     distances: np.ndarray
 
-    def batch(self, featurizer: GraphFeaturizer) -> FidelityBatch:
+    def batch(self, featurizer: GraphFeaturizer, name: str | None = None) -> FidelityBatch:
         return FidelityBatch(
             graphs=featurizer(concat_batches(self.queries, self.pool)),
             n_queries=len(self.queries),
             targets=torch.as_tensor(self.distances, dtype=torch.float32),
+            name=name,
         )
 
 
@@ -284,7 +292,7 @@ class GraphPairDataModule(pl.LightningDataModule):
         if hasattr(self, "train_set_"):
             return
         self._check_params()
-        self._split()
+        self.split()
         counts = self.split_.value_counts()
         for split in SPLITS:
             if counts.get(split, 0) < 2:
@@ -299,7 +307,8 @@ class GraphPairDataModule(pl.LightningDataModule):
         self.val_set_ = self.fidelity_set("val", self.val_fidelity)
         self.test_set_ = self.fidelity_set("test", self.test_fidelity)
 
-    def _split(self) -> pd.Series:
+    def split(self) -> pd.Series:
+        """Split of every architecture (``train``, ``val``, ``test``), computed once (``split_``)."""
         if not hasattr(self, "split_"):
             self.split_ = split_architectures(
                 self.space,
@@ -397,7 +406,7 @@ class GraphPairDataModule(pl.LightningDataModule):
         """
         if split not in SPLITS[1:]:
             raise ValueError(f"fidelity sets come from the held-out splits val and test, not {split!r}")
-        self._split()
+        self.split()
         rng = np.random.default_rng([self.seed, SPLITS.index(split)])
         ids = self._ids(split)
         if len(ids) < 2:
@@ -413,6 +422,10 @@ class GraphPairDataModule(pl.LightningDataModule):
             cache=self.cache, progress=self.progress, desc=f"{split} targets",
         )
         return FidelitySet(queries, pool, distances.reshape(len(queries), len(pool)))
+
+    def test_sets(self) -> dict[str, FidelitySet]:
+        """The test fidelity set by space name (one space; :class:`~cbred.learned.joint.JointPairDataModule` has several)."""
+        return {self.space.name: self.test_set_}
 
     # -- loaders ------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:

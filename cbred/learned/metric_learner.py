@@ -194,7 +194,9 @@ class MetricLearner(pl.LightningModule):
     Logged: ``train/loss`` (the objective of the training pairs), ``train/<term>`` for every
     term (and ``train/tf`` with the TF head); ``val/spearman``,
     ``val/recall@k``, ``val/pearson``, ``val/loss`` (the squared error over all
-    query-pool pairs of the held-out set), and the same under ``test/``. The
+    query-pool pairs of the held-out set), and the same under ``test/``. With held-out
+    sets of several spaces (:class:`~cbred.learned.joint.JointPairDataModule`) the plain
+    names hold their mean weighted by queries, ``val/<space>/spearman`` etc. each space's. The
     checkpoint's ``hyper_parameters`` hold only plain values (``space``, ``vocab``,
     ``max_depth``, ``encoder_config``, ...), so ``torch.load(weights_only=True)`` reads it.
     """
@@ -285,6 +287,8 @@ class MetricLearner(pl.LightningModule):
             {f"{stage}/{k}": v for k, v in metrics.items()},
             prog_bar=stage == "val", batch_size=batch.n_queries,
         )
+        if batch.name is not None:  # one set of several spaces': also under its space's name
+            self.log_dict({f"{stage}/{batch.name}/{k}": v for k, v in metrics.items()}, batch_size=batch.n_queries)
         return metrics
 
     def validation_step(self, batch: FidelityBatch, batch_idx: int) -> None:

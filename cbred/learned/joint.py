@@ -1,0 +1,187 @@
+"""Training pairs of several spaces for one encoder: :class:`JointPairDataModule`.
+
+Every space keeps its own :class:`~cbred.learned.datamodule.GraphPairDataModule` (split,
+anchors, mutants, targets, fidelity sets); the joint module draws every training batch
+from one space (a batch's graphs share a vocabulary and its targets one cost model) and
+interleaves the spaces' batches in a shuffled order, so that one encoder over the union
+vocabulary (:func:`~cbred.learned.featurizer.union_vocab`) learns them all at once.
+Validation and test hold one fidelity batch per space; the learner logs each under its
+space's name and their mean (weighted by queries) under the plain name, which the
+checkpoint follows.
+
+Spaces can share architectures: TransNAS-Bench-101 micro's cells are the NAS-Bench-201
+cells without ``avg_pool_3x3``, and featurize identically under the union vocabulary. An
+architecture held out in one space is therefore excluded from the training of every
+other (matched by isomorphism class, which edge-cell spaces label by the operations'
+names), so that no space's held-out pairs are trained on through another.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from cbred.learned.datamodule import AnchorCandidates, FidelitySet, GraphPairDataModule, PairBatch
+
+log = logging.getLogger(__name__)
+
+#: Split label of training architectures held out in another space of a joint run.
+EXCLUDED = "excluded"
+
+
+class SpaceBatchSampler(Sampler):
+    """Batches of one space each, every epoch in a new shuffled order.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Items of every space; the items of space ``s`` are numbered consecutively after
+        those of the spaces before it.
+    batch_size : int
+    generator : torch.Generator
+        Every epoch's shuffle draws from it (deterministic for a seeded generator).
+    """
+
+    def __init__(self, sizes: Sequence[int], batch_size: int, generator: torch.Generator) -> None:
+        self.sizes = [int(size) for size in sizes]
+        self.batch_size = int(batch_size)
+        self.generator = generator
+
+    def __len__(self) -> int:
+        return sum(-(-size // self.batch_size) for size in self.sizes)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batches, start = [], 0
+        for size in self.sizes:
+            batches += list((start + torch.randperm(size, generator=self.generator)).split(self.batch_size))
+            start += size
+        for index in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[index].tolist()
+
+
+class JointPairs(Dataset):
+    """The training pairs of several spaces as one dataset (items numbered space after space).
+
+    Parameters
+    ----------
+    parts : mapping of str to AnchorCandidates
+        Every space's training pairs, by space name.
+    """
+
+    def __init__(self, parts: Mapping[str, AnchorCandidates]) -> None:
+        self.parts = dict(parts)
+        self.offsets = np.cumsum([0] + [len(part) for part in self.parts.values()])
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def __getitem__(self, index: int) -> int:
+        return int(index)
+
+    @property
+    def n_pairs(self) -> int:
+        return sum(part.n_pairs for part in self.parts.values())
+
+    def collate(self, items: Sequence[int]) -> PairBatch:
+        """The batch of items of one space (:meth:`AnchorCandidates.collate`)."""
+        items = np.asarray(items, dtype=np.int64)
+        part = np.searchsorted(self.offsets, items, side="right") - 1
+        if len(np.unique(part)) != 1:
+            names = sorted({list(self.parts)[p] for p in part})
+            raise ValueError(f"a batch mixes the pairs of spaces {names}: batches must hold one space (SpaceBatchSampler)")
+        return list(self.parts.values())[part[0]].collate(items - self.offsets[part[0]])
+
+
+class JointPairDataModule(pl.LightningDataModule):
+    """Pairs of several spaces for one encoder: every space's data module, batched together.
+
+    Parameters
+    ----------
+    modules : mapping of str to GraphPairDataModule
+        One data module per space, by space name, sharing one featurizer (whose vocabulary
+        reads every space) and the batch size, seed and TF statistics.
+
+    Attributes
+    ----------
+    train_set_ : JointPairs
+    val_sets_, test_sets_ : dict of str to FidelitySet
+        Every space's held-out sets (those of its own data module).
+    excluded_ : dict of str to int
+        Training architectures of every space left out as held out in another space.
+    """
+
+    def __init__(self, modules: Mapping[str, GraphPairDataModule]) -> None:
+        super().__init__()
+        self.modules = dict(modules)
+
+    def _check_params(self) -> None:
+        if len(self.modules) < 2:
+            raise ValueError(f"JointPairDataModule: needs at least two spaces, got {list(self.modules)}")
+        first = next(iter(self.modules.values()))
+        for name, module in self.modules.items():
+            if module.space.name != name:
+                raise ValueError(f"JointPairDataModule: the module of {name!r} holds space {module.space.name!r}")
+            for shared in ("featurizer", "batch_size", "seed", "tf_statistics"):
+                if getattr(module, shared) != getattr(first, shared):
+                    raise ValueError(
+                        f"JointPairDataModule: space {name!r} has another {shared} "
+                        f"({getattr(module, shared)!r}) than {first.space.name!r} ({getattr(first, shared)!r})"
+                    )
+
+    @property
+    def featurizer(self):
+        return next(iter(self.modules.values())).featurizer
+
+    @property
+    def tf_statistics(self) -> tuple[str, ...]:
+        return next(iter(self.modules.values())).tf_statistics
+
+    def setup(self, stage: str | None = None) -> None:
+        """Split every space, exclude architectures held out elsewhere, then set every space up."""
+        if hasattr(self, "train_set_"):
+            return
+        self._check_params()
+        splits = {name: module.split() for name, module in self.modules.items()}
+        classes = {name: module.space.isomorphism_classes(list(splits[name].index)).to_numpy()
+                   for name, module in self.modules.items()}
+        heldout = {name: set(classes[name][(split != "train").to_numpy()]) for name, split in splits.items()}
+        self.excluded_ = {}
+        for name, module in self.modules.items():
+            elsewhere = set().union(*(labels for other, labels in heldout.items() if other != name))
+            shared = (splits[name] == "train").to_numpy() & pd.Index(classes[name]).isin(elsewhere)
+            module.split_.iloc[np.flatnonzero(shared)] = EXCLUDED
+            self.excluded_[name] = int(shared.sum())
+        log.info("training architectures held out in another space, excluded: %s", self.excluded_)
+        for module in self.modules.values():
+            module.setup(stage)
+        self.train_set_ = JointPairs({name: module.train_set_ for name, module in self.modules.items()})
+        self.val_sets_ = {name: module.val_set_ for name, module in self.modules.items()}
+        self.test_sets_ = {name: module.test_set_ for name, module in self.modules.items()}
+
+    def test_sets(self) -> dict[str, FidelitySet]:
+        return dict(self.test_sets_)
+
+    # -- loaders ------------------------------------------------------------------------
+    def train_dataloader(self) -> DataLoader:
+        first = next(iter(self.modules.values()))
+        sampler = SpaceBatchSampler(
+            [len(part) for part in self.train_set_.parts.values()], first.batch_size,
+            torch.Generator().manual_seed(first.seed),
+        )
+        return DataLoader(self.train_set_, batch_sampler=sampler, collate_fn=self.train_set_.collate)
+
+    def _fidelity_loader(self, sets: Mapping[str, FidelitySet]) -> DataLoader:
+        return DataLoader([fidelity_set.batch(self.featurizer, name=name) for name, fidelity_set in sets.items()],
+                          batch_size=None)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._fidelity_loader(self.val_sets_)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._fidelity_loader(self.test_sets_)

@@ -1,0 +1,94 @@
+"""One encoder for several spaces: joint batches, held-out sets kept apart, per-space metrics."""
+
+import numpy as np
+import pytest
+import torch
+
+from cbred.distances import GraphEditDistance
+from cbred.learned.datamodule import GraphPairDataModule
+from cbred.learned.featurizer import GraphFeaturizer, union_vocab
+from cbred.learned.joint import EXCLUDED, JointPairDataModule, SpaceBatchSampler
+from cbred.spaces.edge_cell import EdgeCellSpace
+
+# the narrow space's cells are the wide space's cells without nor_conv_1x1 (as TNB101-micro in NB201)
+WIDE = EdgeCellSpace(name="wide", n_nodes=4, operations=["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3"])
+NARROW = EdgeCellSpace(name="narrow", n_nodes=4, operations=["none", "skip_connect", "nor_conv_3x3"])
+FEATURIZER = GraphFeaturizer(union_vocab(WIDE.node_vocab, NARROW.node_vocab))
+SETTINGS = dict(
+    n_anchors=16, n_mutations=2, max_mutation_steps=2, n_random=2, val_fidelity=(3, 10), test_fidelity=(3, 10),
+    batch_size=5, n_jobs=1, progress=False, holdout={"val": 0.15, "test": 0.15}, seed=3,
+)
+
+
+def module(space, **params) -> GraphPairDataModule:
+    return GraphPairDataModule(space, GraphEditDistance(method="exact", cache=False), FEATURIZER,
+                               **{**SETTINGS, **params})
+
+
+@pytest.fixture(scope="module")
+def joint():
+    datamodule = JointPairDataModule({"wide": module(WIDE), "narrow": module(NARROW)})
+    datamodule.setup("fit")
+    return datamodule
+
+
+def test_batches_hold_one_space_cover_every_item_once_and_reshuffle_every_epoch():
+    sampler = SpaceBatchSampler([5, 12], batch_size=4, generator=torch.Generator().manual_seed(0))
+    first, second = list(sampler), list(sampler)
+    assert len(sampler) == len(first) == 2 + 3
+    for epoch in (first, second):
+        assert sorted(i for batch in epoch for i in batch) == list(range(17))
+        assert all(max(batch) < 5 or min(batch) >= 5 for batch in epoch)  # never both spaces
+    assert first != second
+    again = SpaceBatchSampler([5, 12], batch_size=4, generator=torch.Generator().manual_seed(0))
+    assert list(again) == first
+
+
+def test_no_space_trains_on_what_another_holds_out(joint):
+    wide, narrow = joint.modules["wide"], joint.modules["narrow"]
+    assert joint.excluded_["wide"] > 0 and joint.excluded_["narrow"] > 0
+    for own, other in ((wide, narrow), (narrow, wide)):
+        held_out = set(other.space.isomorphism_classes(list(other.split_.index[other.split_.isin(["val", "test"])])))
+        trained = set(own.space.isomorphism_classes(list(own.train_set_.graphs.ids)))
+        assert trained and not trained & held_out
+        assert (own.split_ == EXCLUDED).sum() == joint.excluded_[own.space.name]
+
+
+def test_each_space_keeps_the_held_out_sets_it_has_alone(joint):
+    alone = module(NARROW)
+    alone.setup("fit")
+    for split in ("val_set_", "test_set_"):
+        mine, theirs = getattr(alone, split), getattr(joint.modules["narrow"], split)
+        assert mine.queries.ids == theirs.queries.ids and mine.pool.ids == theirs.pool.ids
+        np.testing.assert_array_equal(mine.distances, theirs.distances)
+    assert joint.test_sets()["narrow"] is joint.modules["narrow"].test_set_
+
+
+def test_loaders_give_one_space_per_training_batch_and_a_named_set_per_space(joint):
+    sizes = {name: len(part) for name, part in joint.train_set_.parts.items()}
+    batches = list(joint.train_dataloader())
+    assert len(batches) == sum(-(-size // 5) for size in sizes.values())
+    assert sum(len(batch.anchors) for batch in batches) == sum(sizes.values())
+    narrow_ops = set(NARROW.node_vocab)
+    spaces = ["narrow" if all(set(ops) <= narrow_ops for ops in FEATURIZER.decode(batch.graphs)) else "wide"
+              for batch in batches]
+    assert set(spaces) == {"wide", "narrow"}
+    assert joint.train_set_.n_pairs == sum(part.n_pairs for part in joint.train_set_.parts.values())
+    tests = list(joint.test_dataloader())
+    assert [batch.name for batch in tests] == ["wide", "narrow"]
+    assert all(batch.targets.shape == (3, 10) for batch in tests)
+
+
+def test_a_batch_mixing_spaces_is_refused(joint):
+    size = len(joint.train_set_.parts["wide"])
+    with pytest.raises(ValueError, match=r"mixes the pairs of spaces \['narrow', 'wide'\]"):
+        joint.train_set_.collate([0, size])
+
+
+def test_modules_that_disagree_are_named():
+    with pytest.raises(ValueError, match="space 'narrow' has another batch_size"):
+        JointPairDataModule({"wide": module(WIDE), "narrow": module(NARROW, batch_size=7)}).setup()
+    with pytest.raises(ValueError, match="the module of 'other' holds space 'narrow'"):
+        JointPairDataModule({"wide": module(WIDE), "other": module(NARROW)}).setup()
+    with pytest.raises(ValueError, match="at least two spaces"):
+        JointPairDataModule({"wide": module(WIDE)}).setup()
