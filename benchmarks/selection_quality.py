@@ -51,6 +51,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from cbred.api import load_inputs, reduce_from_config  # noqa: E402
 from cbred.cache import atomic_write
+from cbred.distances.family import FAMILIES as DISTANCE_FAMILIES, distance_family
 from cbred.paths import register_config_resolvers  # noqa: E402
 from cbred.report import html_document, link_target, markdown_text
 from cbred.tracking import start_tracking
@@ -259,11 +260,9 @@ def plot_headline(summary: pd.DataFrame, procedure: str, outdir: Path) -> Path:
 
 
 # -- learned against handcrafted distances: the tracker runs and the offline view ----------
-#: A distance is learned when its config instantiates a class of this package.
-LEARNED_PACKAGE = "cbred.learned."
 #: The families the comparison sets side by side, in this order ("unknown": a procedure of
 #: the table that PROCEDURES does not know, so no distance config says what it is).
-FAMILIES = ("learned", "handcrafted", "unknown")
+FAMILIES = (*DISTANCE_FAMILIES, "unknown")
 
 
 def settings(procedure: str) -> dict[str, str]:
@@ -285,10 +284,8 @@ def distance_of(procedure: str) -> str | None:
 def family_of(procedure: str) -> str:
     """``learned`` or ``handcrafted`` from the procedure's distance config, else ``unknown``."""
     config = CONFIGS / "distance" / f"{settings(procedure).get('distance')}.yaml"
-    if not config.is_file():
-        return "unknown"
-    target = str(OmegaConf.load(config).get("_target_", ""))
-    return "learned" if target.startswith(LEARNED_PACKAGE) else "handcrafted"
+    target = OmegaConf.load(config).get("_target_") if config.is_file() else None
+    return distance_family(target) or "unknown"
 
 
 def by_family(procedures) -> dict[str, list[str]]:

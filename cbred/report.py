@@ -5,6 +5,8 @@ holds a ``metrics.json`` and writes ``report.md`` and ``report.html`` into ``MUL
 a table whose columns are the overrides that differ between runs (from each run's
 ``.hydra/overrides.yaml``, else its flattened ``config.yaml``) and the ``metrics.json``
 contract keys, followed by the key figures of every run (:data:`cbred.viz.KEY_FIGURES`).
+Runs with a distance are grouped by its family, learned then handcrafted (column
+``family``): a sweep over ``distance=`` compares the two side by side.
 
 Added to ``hydra.callbacks`` as :class:`ReportCallback`, the report is written at the end of
 every multirun.
@@ -30,6 +32,7 @@ from urllib.parse import quote
 
 import yaml
 
+import numpy as np
 import pandas as pd
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
@@ -39,6 +42,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from cbred.cache import atomic_write
 from cbred.cli import USER_ERRORS, error_line, run_cli
+from cbred.distances.family import FAMILIES, config_family
 from cbred.paths import output_directory
 from cbred.tracking import flatten_config
 from cbred.viz.figures import KEY_FIGURES
@@ -86,6 +90,15 @@ def run_settings(run_dir: Path) -> tuple[dict[str, str], str]:
     return {}, "none"
 
 
+def run_family(run_dir: Path) -> str | None:
+    """The family of a run's distance (``learned`` / ``handcrafted``) from its ``config.yaml``
+    (or ``.hydra/config.yaml``); None without one or without a distance."""
+    for config in (run_dir / "config.yaml", run_dir / ".hydra" / "config.yaml"):
+        if config.is_file():
+            return config_family(_load_yaml(config, run_dir))
+    return None
+
+
 #: What reading a run's YAML files can raise on a damaged or foreign file.
 _UNREADABLE = (yaml.YAMLError, OmegaConfBaseException, HydraException, UnicodeDecodeError, TypeError, ValueError)
 
@@ -118,7 +131,9 @@ def _one_line(error: BaseException) -> str:
 
 def sweep_table(root: str | Path) -> pd.DataFrame:
     """One row per run (index: its path relative to ``root``): settings that differ, then
-    the contract metrics.
+    the contract metrics. When runs have a distance, a first column ``family`` (``learned``
+    / ``handcrafted``) and the rows grouped by it, learned first, so that learned and
+    handcrafted distances read side by side.
 
     Raises
     ------
@@ -129,10 +144,11 @@ def sweep_table(root: str | Path) -> pd.DataFrame:
     runs = find_runs(root)
     if not runs:
         raise FileNotFoundError(f"no run directory with a {METRICS} under {root}")
-    settings, metrics = {}, {}
+    settings, metrics, families = {}, {}, {}
     for run in runs:
         name = run.relative_to(root).as_posix()
         settings[name], _ = run_settings(run)
+        families[name] = run_family(run)
         try:
             metrics[name] = json.loads((run / METRICS).read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -147,6 +163,11 @@ def sweep_table(root: str | Path) -> pd.DataFrame:
     metrics = metrics[[key for key in CONTRACT_KEYS if key in metrics.columns]]
     table = settings.join(metrics, how="right") if len(settings.columns) else metrics
     table.index.name = "run"
+    if any(families.values()):
+        family = pd.Series(families).reindex(table.index)
+        table.insert(0, "family", family)
+        rank = family.map({name: position for position, name in enumerate(FAMILIES)}).fillna(len(FAMILIES))
+        table = table.iloc[np.argsort(rank.to_numpy(), kind="stable")]
     return table
 
 

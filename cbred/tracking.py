@@ -4,7 +4,8 @@
 (``configs/logger/wandb.yaml``, ``csv.yaml`` or ``none.yaml``) and log, for every run: the
 resolved Hydra config flattened to ``"group/key"`` names plus the chosen option of every
 config group as ``"choice/<group>"`` (so that the W&B dashboard groups runs by distance,
-clustering, selection); the metrics as the run summary; complete tables (``wandb.Table`` in
+clustering, selection) and the distance's ``family`` (``learned`` / ``handcrafted``, also a
+tag: learned against handcrafted distances side by side); the metrics as the run summary; complete tables (``wandb.Table`` in
 an artifact, and on the run page when W&B shows them whole); figures (PNG files); files as
 artifacts (the selected sub-space, the encoder checkpoint). :class:`CsvTracker` writes the
 same as plain files.
@@ -40,6 +41,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from cbred.distances.family import config_family
+
 #: Key prefix of the chosen option of every config group (``choice/distance``...).
 CHOICE = "choice"
 #: Key prefix of the logged figures (``plots/scatter_clusters``...).
@@ -74,6 +77,16 @@ def hydra_choices() -> dict[str, str]:
     choices = HydraConfig.get().runtime.choices
     return {group: option for group, option in choices.items()
             if not group.startswith("hydra/") and option is not None}
+
+
+def run_config(config: DictConfig | Mapping) -> dict[str, Any]:
+    """What a tracker logs as the run's config: the flattened ``config``, the chosen option of
+    every config group (``choice/<group>``) and the ``family`` of its distance (``learned`` /
+    ``handcrafted``, :func:`~cbred.distances.family.config_family`) when it has one."""
+    family = config_family(config)
+    return {**flatten_config(config),
+            **{f"{CHOICE}/{group}": option for group, option in hydra_choices().items()},
+            **({"family": family} if family else {})}
 
 
 def sweep_group() -> str | None:
@@ -196,8 +209,7 @@ class CsvTracker(Tracker):
 
     def start(self, config: DictConfig | Mapping, *, job_type: str) -> CsvTracker:
         self.root.mkdir(parents=True, exist_ok=True)
-        flat = {**flatten_config(config), "job_type": job_type,
-                **{f"{CHOICE}/{group}": option for group, option in hydra_choices().items()}}
+        flat = {**run_config(config), "job_type": job_type}
         (self.root / "config.json").write_text(json.dumps(flat, indent=2, default=str) + "\n")
         return self
 
@@ -291,11 +303,10 @@ class WandbTracker(Tracker):
             group=self.group or sweep_group(),
             job_type=job_type,
             name=self.name or _hydra_run_name(),
-            tags=list(self.tags),
+            tags=[*self.tags, *filter(None, [config_family(config)])],  # learned / handcrafted
             dir=str(directory),
             mode=self.mode or os.environ.get("WANDB_MODE") or "offline",
-            config={**flatten_config(config),
-                    **{f"{CHOICE}/{group}": option for group, option in hydra_choices().items()}},
+            config=run_config(config),
         )
         return self
 

@@ -163,3 +163,25 @@ def test_cli_names_the_run_whose_overrides_do_not_parse(sweep, capsys):
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1
     assert err.startswith(f"error: run {sweep / '2'}: ") and "cannot parse" in err
+
+
+def test_runs_are_grouped_learned_then_handcrafted_by_their_distance(tmp_path):
+    targets = {"0": "cbred.distances.probabilistic.Hellinger", "1": "cbred.learned.distance.LearnedDistance",
+               "2": "cbred.distances.transformation.GraphEditDistance", "3": "cbred.learned.distance.LearnedDistance"}
+    for name, target in targets.items():
+        run = tmp_path / name
+        (run / ".hydra").mkdir(parents=True)
+        (run / ".hydra" / "config.yaml").write_text(OmegaConf.to_yaml({"distance": {"_target_": target}}))
+        (run / ".hydra" / "overrides.yaml").write_text(OmegaConf.to_yaml([f"seed={name}"]))
+        (run / "metrics.json").write_text(json.dumps({"n_archs": 10 + int(name)}))
+    table = sweep_table(tmp_path)
+    assert list(table.index) == ["1", "3", "0", "2"]
+    assert list(table.columns) == ["family", "seed", "n_archs"]
+    assert list(table["family"]) == ["learned", "learned", "handcrafted", "handcrafted"]
+    assert list(table["n_archs"]) == [11, 13, 10, 12]
+    page = write_report(tmp_path)["html"].read_text()
+    assert page.index("<td>learned</td>") < page.index("<td>handcrafted</td>")
+
+
+def test_runs_without_a_distance_get_no_family_column(sweep):
+    assert "family" not in sweep_table(sweep).columns

@@ -19,7 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from cbred.paths import PROJECT_ROOT
-from cbred.tracking import NullTracker, WandbTracker, flatten_config, start_tracking
+from cbred.tracking import NullTracker, WandbTracker, flatten_config, run_config, start_tracking
 from cbred.viz import save_figure, stability_curve
 
 CONFIGS = PROJECT_ROOT / "configs"
@@ -53,14 +53,14 @@ def read_wandb_log(path: Path) -> list:
 
 
 def read_offline_run(run_dir: Path) -> dict:
-    """Config, summary, history keys, group and job type of one offline run directory."""
+    """Config, summary, history keys, group, job type and tags of one offline run directory."""
     (log,) = run_dir.glob("run-*.wandb")
     run = {"config": {}, "summary": {}, "history": set()}
     for record in read_wandb_log(log):
         kind = record.WhichOneof("record_type")
         if kind == "run":
             run.update(group=record.run.run_group, job_type=record.run.job_type,
-                       name=record.run.display_name, project=record.run.project)
+                       name=record.run.display_name, project=record.run.project, tags=list(record.run.tags))
             run["config"].update({item.key: json.loads(item.value_json)
                                   for item in record.run.config.update})
         elif kind == "summary":
@@ -135,6 +135,7 @@ def test_offline_run_holds_config_metrics_table_and_images(offline):
     assert run["config"]["distance/_target_"] == "cbred.distances.Hellinger"
     assert run["config"]["distance/eta"] == 0.5
     assert run["config"]["logger/project"] == "cbred-test"
+    assert run["config"]["family"] == "handcrafted" and "handcrafted" in run["tags"]
     assert run["summary"]["n_archs"] == 3
     assert run["summary"]["stability"] == 0.75
     assert run["summary"]["selected/acc_mean"] == 91.5
@@ -265,8 +266,17 @@ def test_csv_logger_writes_plain_files(tmp_path):
         tracker.log_artifact("selection", "dataset", [selected])
         assert tracker.lightning_logger().save_dir == str(tmp_path / "csv")
     root = tmp_path / "csv"
-    assert json.loads((root / "config.json").read_text())["distance/eta"] == 0.5
+    config = json.loads((root / "config.json").read_text())
+    assert config["distance/eta"] == 0.5 and "family" not in config  # a distance without a _target_
     metrics = pd.read_csv(root / "metrics.csv")
     assert dict(zip(metrics["key"], metrics["value"])) == {"n_archs": 3, "selected/acc_mean": 91.5}
     assert pd.read_csv(root / "clusters.csv", index_col="arch")["cluster"].tolist() == [0, 1]
     assert (root / "artifacts" / "selection" / "selected.csv").read_text() == "arch\na\n"
+
+
+@pytest.mark.parametrize("target, family", [("cbred.learned.distance.LearnedDistance", "learned"),
+                                            ("cbred.distances.transformation.GraphEditDistance", "handcrafted")])
+def test_the_run_config_names_the_family_of_its_distance(target, family):
+    config = run_config(OmegaConf.create({"seed": 0, "distance": {"_target_": target}}))
+    assert config["family"] == family and config["distance/_target_"] == target
+    assert "family" not in run_config({"seed": 0})
