@@ -42,9 +42,13 @@ EDGE_TABLE = HERE / "results" / "selection_quality" / "quality.csv"
 
 
 def objective_of(run_dir: Path) -> str:
-    """The run's objective as a label: its loss, and its TF weight when the TF head is on."""
-    model = OmegaConf.load(run_dir / "config.yaml").model
-    return model.loss + (f" + TF ranks x{model.tf_weight:g}" if model.tf_weight else "")
+    """The run's objective as a label: its loss, its TF weight when the TF head is on, the
+    spaces it was trained on with NB201 when it is a joint run, and its seed when not 0."""
+    config = OmegaConf.load(run_dir / "config.yaml")
+    model, joint = config.model, [conf.name for conf in config.get("joint", {}).values()]
+    return (model.loss + (f" + TF ranks x{model.tf_weight:g}" if model.tf_weight else "")
+            + (f", joint with {' + '.join(joint)}" if joint else "")
+            + (f", seed {config.seed}" if config.seed else ""))
 
 
 def measure(run_dirs, budgets, seeds) -> tuple[pd.DataFrame, pd.DataFrame]:
