@@ -8,6 +8,7 @@ Spearman correlation with the edit distance over all pairs and the recall of the
 nearest neighbours (:func:`cbred.learned.metric_learner.fidelity`).
 
     python benchmarks/learned_fidelity.py [--checkpoint PATH] [--queries 60 --pool 300] [--out fidelity.csv]
+    python benchmarks/learned_fidelity.py --checkpoint <joint run>/checkpoints/best.ckpt --space nb101
 
 ``--out FILE`` writes the table as CSV (index ``distance``, as ``train.py``'s ``fidelity.csv``),
 for ``selection_quality.py --fidelity FILE``.
@@ -46,10 +47,15 @@ def main(argv=None) -> None:
     parser.add_argument("--test", type=float, default=0.05)
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="also write the table as CSV")
+    parser.add_argument("--space", choices=sorted(SPACES), default=None,
+                        help="the held-out space (default: the checkpoint's; required for a joint encoder)")
     args = parser.parse_args(argv)
 
     model = load_encoder(args.checkpoint)
-    space = SPACES[model.space]()
+    name = args.space or model.space
+    if name not in SPACES:
+        parser.error(f"checkpoint trained on {model.space!r}: pass --space ({', '.join(sorted(SPACES))})")
+    space = SPACES[name]()
     datamodule = GraphPairDataModule(
         space, GraphEditDistance(method="exact", cache=False), model.featurizer,
         holdout={"val": args.val, "test": args.test}, n_jobs=args.n_jobs, seed=args.seed,
