@@ -15,7 +15,8 @@ for ``selection_quality.py --fidelity FILE``.
 
 References: the probabilistic distances on operation histograms (the pipeline's
 defaults) and on WL subtree features, and the bipartite approximation of the edit distance
-(the pipeline's ``distance=transformation``).
+(the pipeline's ``distance=transformation``); on NB201 also the per-edge distance of cell
+strings (``distance=transformation_edge``), which the neighbourhood selection uses there.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from cbred.spaces.nb101 import NB101Space
 from cbred.spaces.nb201 import NB201Space
 from cbred.learned.datamodule import GraphPairDataModule
 from cbred.distances import GraphEditDistance, Hellinger, JensenShannon, SymmetricKL
+from cbred.distances.edge_substitution import EdgeSubstitutionDistance
 from cbred.learned.distance import DEFAULT_CHECKPOINT, LearnedDistance, load_encoder
 from cbred.learned.metric_learner import fidelity_table
 
@@ -75,6 +77,8 @@ def main(argv=None) -> None:
         "jensen_shannon (wl_subtree)": JensenShannon(**wl, cache=False),
         "transformation (bipartite)": GraphEditDistance(method="bipartite", cache=False, n_jobs=1),
     }
+    if name == "nb201":  # the per-edge distance of cell strings (NB201's handcrafted default)
+        distances["transformation_edge"] = EdgeSubstitutionDistance(cache=False)
     table = fidelity_table(distances, held_out, k=10)
     with pd.option_context("display.width", 120):
         print(table.round(3))
