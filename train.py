@@ -107,8 +107,7 @@ def run(cfg: DictConfig) -> dict:
     for space, table in tables.items():
         suffix = _suffix(space, names)
         atomic_write(output_dir / f"fidelity{suffix}.csv", lambda tmp: table.to_csv(tmp))
-        title = (f"{space} held out, encoder of {trained_on} "
-                 f"({cfg.model.loss}, tf_weight {cfg.model.tf_weight})")
+        title = f"{space} held out\nencoder of {trained_on} ({cfg.model.loss}, tf_weight {cfg.model.tf_weight})"
         save_figure(fidelity_figure(learned[space], datamodule.test_sets()[space].distances, title=title),
                     output_dir / f"fidelity{suffix}.png")
         log.info("test fidelity on held-out architectures of %s:\n%s", space, table.round(4))

@@ -57,7 +57,7 @@ def rows_of(run_dir: Path) -> list[dict]:
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    cells = frame.map(lambda v: f"{v:.4f}" if isinstance(v, float) else str(v))
+    cells = frame.map(lambda v: (f"{v:.4f}" if abs(v) < 10 else f"{v:.1f}") if isinstance(v, float) else str(v))
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)])
 
