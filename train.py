@@ -27,7 +27,7 @@ from cbred.cache import atomic_write
 from cbred.cli import run_cli
 from cbred.learned.featurizer import GraphFeaturizer, space_vocab, union_vocab
 from cbred.learned.distance import LearnedDistance, export_encoder
-from cbred.learned.joint import JointPairDataModule
+from cbred.learned.joint import JointPairDataModule, fidelity_suffix
 from cbred.learned.metric_learner import fidelity_table
 from cbred.viz.figures import save_figure
 from cbred.viz.fidelity import fidelity_figure
@@ -45,10 +45,11 @@ def run(cfg: DictConfig) -> dict:
     pl.seed_everything(cfg.seed, workers=True)
     output_dir = Path(cfg.output_dir)
     # the space, then the spaces trained on with it (joint: one encoder for several spaces)
-    spaces = [_trainable(instantiate(conf), cfg) for conf in (cfg.space, *cfg.get("joint", {}).values())]
-    names = [space.name for space in spaces]
+    configs = [cfg.space, *(cfg.get("joint") or {}).values()]
+    names = [conf.name for conf in configs]
     if len(set(names)) < len(names):
         raise ValueError(f"train.py: joint names a space twice: {names}")
+    spaces = [_trainable(instantiate(conf), cfg) for conf in configs]
     features = dict(cfg.features)
     # features.spaces: declared spaces whose operations the encoder also reads
     vocab = union_vocab(*(space.node_vocab for space in spaces),
@@ -91,7 +92,8 @@ def run(cfg: DictConfig) -> dict:
             "n_train_pairs": int(datamodule.train_set_.n_pairs),
             "seconds/data": round(prepared - started, 1),  # space, split, sampling, targets
             "seconds/fit": round(fitted - prepared, 1),
-            **{f"reference/{_prefix(space, names)}{name}/{column}": float(value)
+            # a joint run names every space's (its plain test/ metrics are their mean)
+            **{f"reference/{space + '/' if len(names) > 1 else ''}{name}/{column}": float(value)
                for space, table in tables.items()
                for name, row in table.drop(index="learned").iterrows() for column, value in row.items()},
         }
@@ -99,13 +101,13 @@ def run(cfg: DictConfig) -> dict:
             metrics["export"] = str(export_encoder(best, to_absolute_path(cfg.export)))
         metrics["seconds/total"] = round(time.perf_counter() - started, 1)
         for space, table in tables.items():
-            tracker.log_table(f"fidelity{_suffix(space, names)}", table)
+            tracker.log_table(f"fidelity{fidelity_suffix(space, names)}", table)
         tracker.log_metrics(metrics)
 
     output_dir.mkdir(parents=True, exist_ok=True)
     trained_on = "+".join(names)
     for space, table in tables.items():
-        suffix = _suffix(space, names)
+        suffix = fidelity_suffix(space, names)
         atomic_write(output_dir / f"fidelity{suffix}.csv", lambda tmp: table.to_csv(tmp))
         title = f"{space} held out\nencoder of {trained_on} ({cfg.model.loss}, tf_weight {cfg.model.tf_weight})"
         save_figure(fidelity_figure(learned[space], datamodule.test_sets()[space].distances, title=title),
@@ -120,16 +122,6 @@ def run(cfg: DictConfig) -> dict:
 def _trainable(space, cfg: DictConfig):
     """The space, or a uniform sample of its cells (``cfg.sample``) when it is too large to list."""
     return space if space.enumerable else SpaceSample.drawn(space, cfg.sample, random_state=cfg.seed)
-
-
-def _suffix(space: str, names: list[str]) -> str:
-    """File suffix of a space's fidelity: none for the run's space, ``_<space>`` for a joint one."""
-    return "" if space == names[0] else f"_{space}"
-
-
-def _prefix(space: str, names: list[str]) -> str:
-    """Metric prefix of a space's reference fidelity: none for the run's space, ``<space>/`` for a joint one."""
-    return "" if space == names[0] else f"{space}/"
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="train")

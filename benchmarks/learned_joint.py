@@ -26,6 +26,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
+from cbred.learned.joint import fidelity_suffix
+
 
 def spaces_of(run_dir: Path) -> list[str]:
     """The spaces a run trained on: its ``space``, then its ``joint`` ones."""
@@ -40,7 +42,7 @@ def rows_of(run_dir: Path) -> list[dict]:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     rows = []
     for space in spaces:
-        suffix = "" if space == spaces[0] else f"_{space}"
+        suffix = fidelity_suffix(space, spaces)
         fidelity = pd.read_csv(run_dir / f"fidelity{suffix}.csv", index_col="distance").loc["learned"]
         rows.append({
             "space": space,

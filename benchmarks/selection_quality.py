@@ -51,10 +51,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from cbred.api import load_inputs, reduce_from_config  # noqa: E402
 from cbred.cache import atomic_write
-from cbred.distances.family import FAMILIES as DISTANCE_FAMILIES, distance_family
 from cbred.paths import register_config_resolvers  # noqa: E402
 from cbred.report import html_document, link_target, markdown_text
-from cbred.tracking import start_tracking
+from cbred.tracking import FAMILIES as DISTANCE_FAMILIES, distance_family, start_tracking
 
 from cbred.evaluation import evaluate  # noqa: E402
 from cbred.pipeline import quantiled  # noqa: E402

@@ -42,9 +42,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from cbred.cache import atomic_write
 from cbred.cli import USER_ERRORS, error_line, run_cli
-from cbred.distances.family import FAMILIES, config_family
 from cbred.paths import output_directory
-from cbred.tracking import flatten_config
+from cbred.tracking import FAMILIES, config_family, flatten_config
 from cbred.viz.figures import KEY_FIGURES
 
 log = logging.getLogger(__name__)

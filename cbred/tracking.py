@@ -41,8 +41,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from cbred.distances.family import config_family
-
+#: Distances defined in this package are learned ones (a trained graph encoder).
+LEARNED_PACKAGE = "cbred.learned."
+#: The families of distances dashboards and reports set side by side, in this order.
+FAMILIES = ("learned", "handcrafted")
 #: Key prefix of the chosen option of every config group (``choice/distance``...).
 CHOICE = "choice"
 #: Key prefix of the logged figures (``plots/scatter_clusters``...).
@@ -79,10 +81,24 @@ def hydra_choices() -> dict[str, str]:
             if not group.startswith("hydra/") and option is not None}
 
 
+def distance_family(target: str | None) -> str | None:
+    """``learned`` for a distance class of :mod:`cbred.learned`, ``handcrafted`` for any other,
+    None without a target (read from the ``_target_`` string: nothing is imported)."""
+    if not target:
+        return None
+    return FAMILIES[0] if str(target).startswith(LEARNED_PACKAGE) else FAMILIES[1]
+
+
+def config_family(config: Mapping | None) -> str | None:
+    """The family of the ``distance`` of a run's config (None when it has none)."""
+    distance = config.get("distance") if isinstance(config, Mapping) else None
+    return distance_family(distance.get("_target_") if isinstance(distance, Mapping) else None)
+
+
 def run_config(config: DictConfig | Mapping) -> dict[str, Any]:
     """What a tracker logs as the run's config: the flattened ``config``, the chosen option of
     every config group (``choice/<group>``) and the ``family`` of its distance (``learned`` /
-    ``handcrafted``, :func:`~cbred.distances.family.config_family`) when it has one."""
+    ``handcrafted``, :func:`config_family`) when it has one."""
     family = config_family(config)
     return {**flatten_config(config),
             **{f"{CHOICE}/{group}": option for group, option in hydra_choices().items()},

@@ -114,6 +114,7 @@ def test_tiny_joint_run_of_two_spaces_reports_each_and_reads_both(tmp_path):
     assert metrics["test/spearman"] == pytest.approx(
         (metrics["test/nb201/spearman"] + metrics["test/tnb101_micro/spearman"]) / 2, abs=1e-5)
     assert metrics["reference/tnb101_micro/hellinger/spearman"] == pytest.approx(other.loc["hellinger", "spearman"])
+    assert metrics["reference/nb201/hellinger/spearman"] == pytest.approx(own.loc["hellinger", "spearman"])
     assert metrics["n_train_pairs"] == 2 * 30 * 4
     assert (run_dir / "fidelity_tnb101_micro.png").read_bytes()[:4] == b"\x89PNG"
     encoder = load_encoder(metrics["best_checkpoint"])

@@ -40,6 +40,9 @@ from cbred.learned.split import SPLITS, split_architectures
 
 log = logging.getLogger(__name__)
 
+#: Split label of training architectures left out of training (:meth:`GraphPairDataModule.exclude`).
+EXCLUDED = "excluded"
+
 
 @dataclass
 class PairBatch:
@@ -110,6 +113,7 @@ class AnchorCandidates(Dataset):
 
     @property
     def n_pairs(self) -> int:
+        """Anchor-candidate pairs (``A x M``)."""
         return int(self.targets.size)
 
     def collate(self, items: Sequence[int]) -> PairBatch:
@@ -216,7 +220,8 @@ class GraphPairDataModule(pl.LightningDataModule):
     Attributes
     ----------
     split_ : Series
-        Split of every architecture (after :meth:`setup`).
+        Split of every architecture (after :meth:`setup`): ``train``, ``val``, ``test``, or
+        ``excluded`` (:meth:`exclude`: neither trained on nor tested).
     train_set_ : AnchorCandidates
     val_set_, test_set_ : FidelitySet
     """
@@ -317,6 +322,22 @@ class GraphPairDataModule(pl.LightningDataModule):
                 random_state=self.seed,
             )
         return self.split_
+
+    def exclude(self, ids: Sequence[str]) -> int:
+        """Leave training architectures out of training (split ``excluded``), e.g. those held
+        out in another space of a joint run; before :meth:`setup`.
+
+        Returns
+        -------
+        int
+            How many training architectures were excluded (ids held out already stay so).
+        """
+        if hasattr(self, "train_set_"):
+            raise RuntimeError("GraphPairDataModule.exclude: the training pairs are drawn already (call it before setup)")
+        split = self.split()
+        chosen = split.index.isin(list(ids)) & (split == "train").to_numpy()
+        split.iloc[np.flatnonzero(chosen)] = EXCLUDED
+        return int(chosen.sum())
 
     def _ids(self, split: str) -> np.ndarray:
         return self.split_.index[(self.split_ == split).to_numpy()].to_numpy()

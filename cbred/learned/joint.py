@@ -12,8 +12,10 @@ checkpoint follows.
 Spaces can share architectures: TransNAS-Bench-101 micro's cells are the NAS-Bench-201
 cells without ``avg_pool_3x3``, and featurize identically under the union vocabulary. An
 architecture held out in one space is therefore excluded from the training of every
-other (matched by isomorphism class, which edge-cell spaces label by the operations'
-names), so that no space's held-out pairs are trained on through another.
+other, matched both by isomorphism class (edge-cell spaces label classes by the
+operations' names) and by computational graph (:func:`graph_keys`: operation names and
+edges; NB201 cells that differ only on pruned edges share a graph, not a class), so that
+no space's held-out pairs are trained on through another.
 """
 
 from __future__ import annotations
@@ -27,16 +29,43 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from cbred.graph import GraphBatch
 from cbred.learned.datamodule import AnchorCandidates, FidelitySet, GraphPairDataModule, PairBatch
+from cbred.learned.featurizer import union_vocab
 
 log = logging.getLogger(__name__)
 
-#: Split label of training architectures held out in another space of a joint run.
-EXCLUDED = "excluded"
+def graph_keys(batches: Sequence[GraphBatch]) -> list[np.ndarray]:
+    """One key per graph, equal across batches (of any vocabularies) for equal graphs.
+
+    A graph's key is its node operations by name and its adjacency, padded to the widest
+    batch (same graph in the same node order: same key).
+
+    Shapes
+    ------
+    batches of ``N_i`` graphs -> arrays of ``N_i`` opaque keys (numpy void scalars)
+    """
+    names = union_vocab(*(batch.vocab for batch in batches))
+    width = max(batch.ops.shape[1] for batch in batches)
+    keys = []
+    for batch in batches:
+        column = np.array([names.index(op) for op in batch.vocab] + [-1], dtype=np.int8)  # -1: padding
+        extra = width - batch.ops.shape[1]
+        ops = column[np.pad(batch.ops, ((0, 0), (0, extra)), constant_values=-1)]
+        adjacency = np.pad(batch.adjacency, ((0, 0), (0, extra), (0, extra))).reshape(len(batch), -1)
+        rows = np.ascontiguousarray(np.concatenate([ops.view(np.uint8), adjacency.astype(np.uint8)], axis=1))
+        keys.append(rows.view(np.dtype((np.void, rows.shape[1]))).ravel())
+    return keys
+
+
+def fidelity_suffix(space: str, spaces: Sequence[str]) -> str:
+    """Suffix of a space's fidelity files in a run over ``spaces``: none for the run's own
+    (first) space, ``_<space>`` for a joint one (``fidelity.csv``, ``fidelity_nb101.csv``)."""
+    return "" if space == spaces[0] else f"_{space}"
 
 
 class SpaceBatchSampler(Sampler):
-    """Batches of one space each, every epoch in a new shuffled order.
+    """Batches of one space each, every epoch in its own shuffled order.
 
     Parameters
     ----------
@@ -44,24 +73,31 @@ class SpaceBatchSampler(Sampler):
         Items of every space; the items of space ``s`` are numbered consecutively after
         those of the spaces before it.
     batch_size : int
-    generator : torch.Generator
-        Every epoch's shuffle draws from it (deterministic for a seeded generator).
+    seed : int
+        The order of epoch ``e`` is drawn from ``(seed, e)``, so that a run resumed at an
+        epoch (Lightning calls :meth:`set_epoch`) sees the batches an uninterrupted one does.
     """
 
-    def __init__(self, sizes: Sequence[int], batch_size: int, generator: torch.Generator) -> None:
+    def __init__(self, sizes: Sequence[int], batch_size: int, seed: int = 0) -> None:
         self.sizes = [int(size) for size in sizes]
         self.batch_size = int(batch_size)
-        self.generator = generator
+        self.seed = int(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
 
     def __len__(self) -> int:
         return sum(-(-size // self.batch_size) for size in self.sizes)
 
     def __iter__(self) -> Iterator[list[int]]:
+        state = int(np.random.SeedSequence([self.seed, self.epoch]).generate_state(1)[0])
+        generator = torch.Generator().manual_seed(state)
         batches, start = [], 0
         for size in self.sizes:
-            batches += list((start + torch.randperm(size, generator=self.generator)).split(self.batch_size))
+            batches += list((start + torch.randperm(size, generator=generator)).split(self.batch_size))
             start += size
-        for index in torch.randperm(len(batches), generator=self.generator).tolist():
+        for index in torch.randperm(len(batches), generator=generator).tolist():
             yield batches[index].tolist()
 
 
@@ -147,16 +183,23 @@ class JointPairDataModule(pl.LightningDataModule):
         if hasattr(self, "train_set_"):
             return
         self._check_params()
+        for name, module in self.modules.items():
+            if hasattr(module, "train_set_"):
+                raise ValueError(f"JointPairDataModule: the module of {name!r} is set up already: "
+                                 "its training pairs cannot leave out what other spaces hold out")
         splits = {name: module.split() for name, module in self.modules.items()}
-        classes = {name: module.space.isomorphism_classes(list(splits[name].index)).to_numpy()
-                   for name, module in self.modules.items()}
-        heldout = {name: set(classes[name][(split != "train").to_numpy()]) for name, split in splits.items()}
+        # every architecture of every space, in the order of its split (the space's ids)
+        ids = {name: split.index.to_numpy(dtype=object) for name, split in splits.items()}
+        classes = {name: module.space.isomorphism_classes().to_numpy() for name, module in self.modules.items()}
+        keys = dict(zip(self.modules, graph_keys([module.space.graphs() for module in self.modules.values()])))
+        heldout = {name: (split != "train").to_numpy() for name, split in splits.items()}
         self.excluded_ = {}
         for name, module in self.modules.items():
-            elsewhere = set().union(*(labels for other, labels in heldout.items() if other != name))
-            shared = (splits[name] == "train").to_numpy() & pd.Index(classes[name]).isin(elsewhere)
-            module.split_.iloc[np.flatnonzero(shared)] = EXCLUDED
-            self.excluded_[name] = int(shared.sum())
+            others = [other for other in self.modules if other != name]
+            seen_classes = set().union(*(set(classes[o][heldout[o]]) for o in others))
+            seen_graphs = set().union(*(set(keys[o][heldout[o]].tolist()) for o in others))
+            shared = pd.Index(classes[name]).isin(seen_classes) | np.array([key in seen_graphs for key in keys[name].tolist()])
+            self.excluded_[name] = module.exclude(ids[name][shared])
         log.info("training architectures held out in another space, excluded: %s", self.excluded_)
         for module in self.modules.values():
             module.setup(stage)
@@ -170,10 +213,7 @@ class JointPairDataModule(pl.LightningDataModule):
     # -- loaders ------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
         first = next(iter(self.modules.values()))
-        sampler = SpaceBatchSampler(
-            [len(part) for part in self.train_set_.parts.values()], first.batch_size,
-            torch.Generator().manual_seed(first.seed),
-        )
+        sampler = SpaceBatchSampler([len(part) for part in self.train_set_.parts.values()], first.batch_size, first.seed)
         return DataLoader(self.train_set_, batch_sampler=sampler, collate_fn=self.train_set_.collate)
 
     def _fidelity_loader(self, sets: Mapping[str, FidelitySet]) -> DataLoader:

@@ -7,7 +7,8 @@ import torch
 from cbred.distances import GraphEditDistance
 from cbred.learned.datamodule import GraphPairDataModule
 from cbred.learned.featurizer import GraphFeaturizer, union_vocab
-from cbred.learned.joint import EXCLUDED, JointPairDataModule, SpaceBatchSampler
+from cbred.learned.datamodule import EXCLUDED
+from cbred.learned.joint import JointPairDataModule, SpaceBatchSampler, graph_keys
 from cbred.spaces.edge_cell import EdgeCellSpace
 
 # the narrow space's cells are the wide space's cells without nor_conv_1x1 (as TNB101-micro in NB201)
@@ -33,25 +34,54 @@ def joint():
 
 
 def test_batches_hold_one_space_cover_every_item_once_and_reshuffle_every_epoch():
-    sampler = SpaceBatchSampler([5, 12], batch_size=4, generator=torch.Generator().manual_seed(0))
-    first, second = list(sampler), list(sampler)
+    sampler = SpaceBatchSampler([5, 12], batch_size=4, seed=0)
+    first = list(sampler)
+    sampler.set_epoch(1)
+    second = list(sampler)
     assert len(sampler) == len(first) == 2 + 3
     for epoch in (first, second):
         assert sorted(i for batch in epoch for i in batch) == list(range(17))
         assert all(max(batch) < 5 or min(batch) >= 5 for batch in epoch)  # never both spaces
     assert first != second
-    again = SpaceBatchSampler([5, 12], batch_size=4, generator=torch.Generator().manual_seed(0))
-    assert list(again) == first
+    resumed = SpaceBatchSampler([5, 12], batch_size=4, seed=0)
+    resumed.set_epoch(1)  # a run resumed at epoch 1 sees the uninterrupted run's epoch 1
+    assert list(resumed) == second
 
 
-def test_no_space_trains_on_what_another_holds_out(joint):
+def _graphs_by_name(graphs) -> set:
+    """Every graph as (operation names, edges) of its real nodes: equal across vocabularies."""
+    found = set()
+    for ops, adjacency, mask in zip(graphs.ops, graphs.adjacency, graphs.node_mask):
+        names = tuple(graphs.vocab[op] for op in ops[mask])
+        found.add((names, tuple(map(tuple, np.argwhere(adjacency[mask][:, mask])))))
+    return found
+
+
+def test_no_space_trains_on_a_graph_or_class_another_holds_out(joint):
     wide, narrow = joint.modules["wide"], joint.modules["narrow"]
     assert joint.excluded_["wide"] > 0 and joint.excluded_["narrow"] > 0
     for own, other in ((wide, narrow), (narrow, wide)):
-        held_out = set(other.space.isomorphism_classes(list(other.split_.index[other.split_.isin(["val", "test"])])))
-        trained = set(own.space.isomorphism_classes(list(own.train_set_.graphs.ids)))
-        assert trained and not trained & held_out
+        held_out = list(other.split_.index[other.split_.isin(["val", "test"])])
+        trained = list(own.train_set_.graphs.ids)
+        assert trained and not _graphs_by_name(own.space.graphs(trained)) & _graphs_by_name(other.space.graphs(held_out))
+        assert not set(own.space.isomorphism_classes(trained)) & set(other.space.isomorphism_classes(held_out))
         assert (own.split_ == EXCLUDED).sum() == joint.excluded_[own.space.name]
+    # a wide cell whose nor_conv_1x1 sits on a pruned edge has a narrow cell's graph, not its class
+    pruned = "|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|nor_conv_1x1~2|"
+    twin = "|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|"
+    assert _graphs_by_name(WIDE.graphs([pruned])) == _graphs_by_name(NARROW.graphs([twin]))
+    assert WIDE.isomorphism_class(pruned) != NARROW.isomorphism_class(twin)
+
+
+def test_graph_keys_are_equal_exactly_for_equal_graphs_across_vocabularies():
+    wide_keys, narrow_keys = graph_keys([WIDE.graphs(), NARROW.graphs()])
+    graphs = [next(iter(_graphs_by_name(space.graphs([arch])))) for space in (WIDE, NARROW) for arch in space.ids]
+    keys = wide_keys.tolist() + narrow_keys.tolist()
+    key_of = {}
+    for key, graph in zip(keys, graphs):
+        assert key_of.setdefault(graph, key) == key  # equal graphs: equal keys
+    assert len(set(keys)) == len(key_of)  # other graphs: other keys
+    assert set(narrow_keys.tolist()) < set(wide_keys.tolist())  # every narrow graph is a wide one
 
 
 def test_each_space_keeps_the_held_out_sets_it_has_alone(joint):
@@ -65,15 +95,13 @@ def test_each_space_keeps_the_held_out_sets_it_has_alone(joint):
 
 
 def test_loaders_give_one_space_per_training_batch_and_a_named_set_per_space(joint):
-    sizes = {name: len(part) for name, part in joint.train_set_.parts.items()}
-    batches = list(joint.train_dataloader())
-    assert len(batches) == sum(-(-size // 5) for size in sizes.values())
-    assert sum(len(batch.anchors) for batch in batches) == sum(sizes.values())
-    narrow_ops = set(NARROW.node_vocab)
-    spaces = ["narrow" if all(set(ops) <= narrow_ops for ops in FEATURIZER.decode(batch.graphs)) else "wide"
-              for batch in batches]
-    assert set(spaces) == {"wide", "narrow"}
-    assert joint.train_set_.n_pairs == sum(part.n_pairs for part in joint.train_set_.parts.values())
+    sizes = [len(part) for part in joint.train_set_.parts.values()]
+    loader = joint.train_dataloader()
+    batches = list(loader)
+    assert len(batches) == sum(-(-size // 5) for size in sizes)
+    assert sum(len(batch.anchors) for batch in batches) == sum(sizes) == 2 * 16
+    assert all(max(items) < sizes[0] or min(items) >= sizes[0] for items in loader.batch_sampler)
+    assert joint.train_set_.n_pairs == 2 * 16 * (2 + 2)  # anchors x (mutants + random) per space
     tests = list(joint.test_dataloader())
     assert [batch.name for batch in tests] == ["wide", "narrow"]
     assert all(batch.targets.shape == (3, 10) for batch in tests)
@@ -92,3 +120,12 @@ def test_modules_that_disagree_are_named():
         JointPairDataModule({"wide": module(WIDE), "other": module(NARROW)}).setup()
     with pytest.raises(ValueError, match="at least two spaces"):
         JointPairDataModule({"wide": module(WIDE)}).setup()
+
+
+def test_a_module_set_up_alone_cannot_join(joint):
+    ready = module(NARROW)
+    ready.setup("fit")
+    with pytest.raises(ValueError, match="module of 'narrow' is set up already"):
+        JointPairDataModule({"wide": module(WIDE), "narrow": ready}).setup()
+    with pytest.raises(RuntimeError, match="call it before setup"):
+        ready.exclude([])
