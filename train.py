@@ -7,7 +7,9 @@ fidelity, measures the test fidelity of that checkpoint and of the reference
 (probabilistic) distances on held-out architectures, and writes into the run directory
 ``checkpoints/best.ckpt`` (and ``last.ckpt``, where a killed run rerun in the same
 directory continues: ``resume``), ``fidelity.csv`` (and ``fidelity.png``: embedding against edit
-distance of the held-out pairs), ``metrics.json`` and ``config.yaml``.
+distance of the held-out pairs), ``metrics.json`` and ``config.yaml``. A joint run
+(``+space@joint.<name>=<name>``: one encoder for several spaces) also writes
+``fidelity_<name>.csv`` and ``.png`` for every joint space.
 """
 
 from __future__ import annotations
