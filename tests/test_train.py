@@ -161,6 +161,14 @@ def test_a_killed_run_rerun_in_its_directory_continues_and_ends_as_an_uninterrup
     assert EpochRecorder.started == [(2, 6)]  # from last.ckpt: epochs 0 and 1 are not trained again
     assert (resumed["epochs"], resumed["steps"]) == (whole["epochs"], whole["steps"]) == (3, 9)
     assert resumed["best_checkpoint"].endswith("best.ckpt")  # the best of all epochs, not the last
+    # every epoch's batches depend on (seed, epoch) alone: the resumed run trained as the whole one did
+    import torch
+
+    def weights(run_dir):
+        return torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)["state_dict"]
+
+    for name, value in weights(tmp_path / "whole").items():
+        torch.testing.assert_close(weights(tmp_path / "killed")[name], value, rtol=0, atol=0, msg=name)
 
     EpochRecorder.started.clear()  # resume=null: from scratch even where a last checkpoint exists
     run(_compose(*tiny, f"output_dir={tmp_path / 'killed'}", "resume=null"))

@@ -20,14 +20,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 from torch_geometric.data import Batch
 from tqdm.auto import tqdm
 
@@ -128,6 +128,44 @@ class AnchorCandidates(Dataset):
             targets=torch.from_numpy(self.targets[items]),
             tf_ranks=None if self.tf_ranks is None else torch.from_numpy(self.tf_ranks[used]),
         )
+
+
+class SpaceBatchSampler(Sampler):
+    """Batches of one space each, every epoch in its own shuffled order (one space: a
+    seeded shuffle per epoch).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Items of every space; the items of space ``s`` are numbered consecutively after
+        those of the spaces before it.
+    batch_size : int
+    seed : int
+        The order of epoch ``e`` is drawn from ``(seed, e)``, so that a run resumed at an
+        epoch (Lightning calls :meth:`set_epoch`) sees the batches an uninterrupted one does.
+    """
+
+    def __init__(self, sizes: Sequence[int], batch_size: int, seed: int = 0) -> None:
+        self.sizes = [int(size) for size in sizes]
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return sum(-(-size // self.batch_size) for size in self.sizes)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        state = int(np.random.SeedSequence([self.seed, self.epoch]).generate_state(1)[0])
+        generator = torch.Generator().manual_seed(state)
+        batches, start = [], 0
+        for size in self.sizes:
+            batches += list((start + torch.randperm(size, generator=generator)).split(self.batch_size))
+            start += size
+        for index in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[index].tolist()
 
 
 @dataclass
@@ -450,11 +488,9 @@ class GraphPairDataModule(pl.LightningDataModule):
 
     # -- loaders ------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
-        generator = torch.Generator().manual_seed(self.seed)
-        return DataLoader(
-            self.train_set_, batch_size=self.batch_size, shuffle=True,
-            collate_fn=self.train_set_.collate, generator=generator,
-        )
+        # the order of epoch e depends on (seed, e) alone: a resumed run trains as an uninterrupted one
+        sampler = SpaceBatchSampler([len(self.train_set_)], self.batch_size, self.seed)
+        return DataLoader(self.train_set_, batch_sampler=sampler, collate_fn=self.train_set_.collate)
 
     def val_dataloader(self) -> DataLoader:
         return DataLoader([self.val_set_.batch(self.featurizer)], batch_size=None)

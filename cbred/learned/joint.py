@@ -21,16 +21,15 @@ no space's held-out pairs are trained on through another.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import pytorch_lightning as pl
-import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset
 
 from cbred.graph import GraphBatch
-from cbred.learned.datamodule import AnchorCandidates, FidelitySet, GraphPairDataModule, PairBatch
+from cbred.learned.datamodule import AnchorCandidates, FidelitySet, GraphPairDataModule, PairBatch, SpaceBatchSampler
 from cbred.learned.featurizer import union_vocab
 
 log = logging.getLogger(__name__)
@@ -62,43 +61,6 @@ def fidelity_suffix(space: str, spaces: Sequence[str]) -> str:
     """Suffix of a space's fidelity files in a run over ``spaces``: none for the run's own
     (first) space, ``_<space>`` for a joint one (``fidelity.csv``, ``fidelity_nb101.csv``)."""
     return "" if space == spaces[0] else f"_{space}"
-
-
-class SpaceBatchSampler(Sampler):
-    """Batches of one space each, every epoch in its own shuffled order.
-
-    Parameters
-    ----------
-    sizes : sequence of int
-        Items of every space; the items of space ``s`` are numbered consecutively after
-        those of the spaces before it.
-    batch_size : int
-    seed : int
-        The order of epoch ``e`` is drawn from ``(seed, e)``, so that a run resumed at an
-        epoch (Lightning calls :meth:`set_epoch`) sees the batches an uninterrupted one does.
-    """
-
-    def __init__(self, sizes: Sequence[int], batch_size: int, seed: int = 0) -> None:
-        self.sizes = [int(size) for size in sizes]
-        self.batch_size = int(batch_size)
-        self.seed = int(seed)
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = int(epoch)
-
-    def __len__(self) -> int:
-        return sum(-(-size // self.batch_size) for size in self.sizes)
-
-    def __iter__(self) -> Iterator[list[int]]:
-        state = int(np.random.SeedSequence([self.seed, self.epoch]).generate_state(1)[0])
-        generator = torch.Generator().manual_seed(state)
-        batches, start = [], 0
-        for size in self.sizes:
-            batches += list((start + torch.randperm(size, generator=generator)).split(self.batch_size))
-            start += size
-        for index in torch.randperm(len(batches), generator=generator).tolist():
-            yield batches[index].tolist()
 
 
 class JointPairs(Dataset):

@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
-import torch
+
 
 from cbred.distances import GraphEditDistance
-from cbred.learned.datamodule import GraphPairDataModule
+from cbred.learned.datamodule import EXCLUDED, GraphPairDataModule, SpaceBatchSampler
 from cbred.learned.featurizer import GraphFeaturizer, union_vocab
-from cbred.learned.datamodule import EXCLUDED
-from cbred.learned.joint import JointPairDataModule, SpaceBatchSampler, graph_keys
+from cbred.learned.joint import JointPairDataModule, graph_keys
 from cbred.spaces.edge_cell import EdgeCellSpace
 
 # the narrow space's cells are the wide space's cells without nor_conv_1x1 (as TNB101-micro in NB201)
