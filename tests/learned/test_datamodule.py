@@ -35,7 +35,9 @@ def test_datamodule_batches_and_held_out_architectures(nb201_space):
     assert not held_out & set(datamodule.val_set_.queries.ids + datamodule.val_set_.pool.ids) - set(
         datamodule.split_.index[datamodule.split_ == "val"]
     )
-    batch = next(iter(datamodule.train_dataloader()))
+    batches = list(datamodule.train_dataloader())
+    assert sorted(len(batch.anchors) for batch in batches) == [2, 5, 5]  # 12 anchors in batches of 5
+    batch = next(batch for batch in batches if len(batch.anchors) == 5)
     assert batch.anchors.shape == (5,) and batch.candidates.shape == (5, 4)
     assert batch.graphs.num_graphs == len(torch.unique(torch.cat([batch.anchors, batch.candidates.ravel()])))
     val = next(iter(datamodule.val_dataloader()))
