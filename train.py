@@ -81,10 +81,11 @@ def run(cfg: DictConfig) -> dict:
         references = {name: instantiate(conf, cache=False) for name, conf in cfg.get("reference", {}).items()}
         encoder_distance = LearnedDistance(checkpoint=best, device=cfg.device, cache=False)
         # every space's learned distances of its test set, once: for its table and its figure
+        test_sets = datamodule.test_sets()
         learned = {name: encoder_distance.pairwise(test_set.queries, test_set.pool)
-                   for name, test_set in datamodule.test_sets().items()}
+                   for name, test_set in test_sets.items()}
         tables = {name: fidelity_table({"learned": learned[name], **references}, test_set, k=cfg.model.k)
-                  for name, test_set in datamodule.test_sets().items()}
+                  for name, test_set in test_sets.items()}
         metrics = {
             **{key: float(value) for key, value in test.items()},
             "best_checkpoint": best,
@@ -112,7 +113,7 @@ def run(cfg: DictConfig) -> dict:
         suffix = fidelity_suffix(space, names)
         atomic_write(output_dir / f"fidelity{suffix}.csv", lambda tmp: table.to_csv(tmp))
         title = f"{space} held out\nencoder of {trained_on} ({cfg.model.loss}, tf_weight {cfg.model.tf_weight})"
-        save_figure(fidelity_figure(learned[space], datamodule.test_sets()[space].distances, title=title),
+        save_figure(fidelity_figure(learned[space], test_sets[space].distances, title=title),
                     output_dir / f"fidelity{suffix}.png")
         log.info("test fidelity on held-out architectures of %s:\n%s", space, table.round(4))
     atomic_write(output_dir / "metrics.json", lambda tmp: tmp.write_text(json.dumps(metrics, indent=2) + "\n"))
